@@ -1,0 +1,88 @@
+#ifndef NETPOL_CORE_INTERNAL_SNAPSHOT_TABLES_H_
+#define NETPOL_CORE_INTERNAL_SNAPSHOT_TABLES_H_
+
+// Data layout of a CompiledSnapshot. Internal: only core/ includes this.
+//
+// Idea: every endpoint (a pod IP, a pod by name, an external IP range) is
+// reduced at compile time to a few small integers. A decision is then two
+// endpoint look-ups and at most two table cells:
+//
+//   egress  allowed = egress_row(src) == 0 ||
+//                     ports[egress.cell(egress_row(src), egress_col(dst))]
+//   ingress allowed = ingress_row(dst) == 0 ||
+//                     ports[ingress.cell(ingress_row(dst), ingress_col(src))]
+//
+// Rows group pods that are selected by the same set of policies (and, for
+// ingress, expose the same named ports); columns group peers that match the
+// same set of rule peers (and, for egress, expose the same named ports).
+// Both are deduplicated, so table size depends on how varied the policies
+// are, not on how many pods or policies there are.
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "core/ip_address.h"
+#include "core/protocol.h"
+
+namespace netpol::internal {
+
+inline constexpr uint32_t kNoPod = UINT32_MAX;
+// Row 0 of each direction means "not isolated".
+inline constexpr uint32_t kNotIsolatedRow = 0;
+// Port set 0 is the empty set: nothing allowed.
+inline constexpr uint32_t kNoPorts = 0;
+
+// What a decision needs to know about one endpoint, precomputed.
+struct EndpointEntry {
+  uint32_t pod = kNoPod;  // index into Cluster::pods; kNoPod = external
+  uint32_t egress_row = kNotIsolatedRow;   // as a source
+  uint32_t ingress_row = kNotIsolatedRow;  // as a destination
+  uint32_t ingress_col = 0;                // as the peer of an ingress rule
+  uint32_t egress_col = 0;                 // as the peer of an egress rule
+};
+
+struct PortRange {
+  uint16_t first = 0;
+  uint16_t last = 0;  // inclusive
+};
+
+// Allowed destination ports, per protocol, as sorted disjoint ranges.
+struct PortSet {
+  std::array<std::vector<PortRange>, kProtocolCount> ranges;
+
+  bool Contains(uint16_t port, Protocol protocol) const {
+    for (const PortRange& r : ranges[static_cast<int>(protocol)]) {
+      if (port < r.first) return false;
+      if (port <= r.last) return true;
+    }
+    return false;
+  }
+};
+
+// rows x cols port-set ids, row-major. Row 0 is never read.
+struct DirectionTable {
+  uint32_t rows = 1;
+  uint32_t cols = 0;
+  std::vector<uint32_t> cells;
+  // Policies (indices into Cluster::policies) selecting the pods of a row
+  // for this direction, in cluster order; for explanations.
+  std::vector<std::vector<uint32_t>> row_policies;
+
+  uint32_t Cell(uint32_t row, uint32_t col) const {
+    return cells[static_cast<size_t>(row) * cols + col];
+  }
+};
+
+// Sorted, non-overlapping intervals covering one address family: an
+// external IP maps to the entry of the interval holding it.
+struct ExternalRanges {
+  std::vector<IpAddress> starts;       // starts[0] is the family's 0 address
+  std::vector<EndpointEntry> entries;  // entries[i] covers [starts[i], ...)
+
+  const EndpointEntry& Find(const IpAddress& ip) const;
+};
+
+}  // namespace netpol::internal
+
+#endif  // NETPOL_CORE_INTERNAL_SNAPSHOT_TABLES_H_

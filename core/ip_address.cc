@@ -1,0 +1,134 @@
+#include "core/ip_address.h"
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <charconv>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace netpol {
+namespace {
+
+uint64_t LoadBigEndian64(const unsigned char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+// Mask keeping the top `prefix` bits of a 128-bit value split in hi/lo.
+void PrefixMask(int prefix, int bits, uint64_t* hi, uint64_t* lo) {
+  if (bits == 32) {
+    *hi = 0;
+    *lo = prefix == 0 ? 0 : (0xFFFFFFFFull << (32 - prefix)) & 0xFFFFFFFFull;
+    return;
+  }
+  if (prefix == 0) {
+    *hi = *lo = 0;
+  } else if (prefix <= 64) {
+    *hi = prefix == 64 ? ~0ull : ~0ull << (64 - prefix);
+    *lo = 0;
+  } else {
+    *hi = ~0ull;
+    *lo = prefix == 128 ? ~0ull : ~0ull << (128 - prefix);
+  }
+}
+
+}  // namespace
+
+std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
+  if (text.empty() || text.size() > INET6_ADDRSTRLEN) return std::nullopt;
+  char buf[INET6_ADDRSTRLEN + 1];
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  if (text.find(':') == std::string_view::npos) {
+    in_addr v4;
+    if (inet_pton(AF_INET, buf, &v4) != 1) return std::nullopt;
+    return V4(ntohl(v4.s_addr));
+  }
+  std::array<unsigned char, 16> v6;
+  if (inet_pton(AF_INET6, buf, v6.data()) != 1) return std::nullopt;
+  return V6(LoadBigEndian64(v6.data()), LoadBigEndian64(v6.data() + 8));
+}
+
+std::string IpAddress::ToString() const {
+  char buf[INET6_ADDRSTRLEN];
+  if (is_v4()) {
+    in_addr addr{htonl(v4())};
+    inet_ntop(AF_INET, &addr, buf, sizeof(buf));
+    return buf;
+  }
+  std::array<unsigned char, 16> bytes;
+  for (int i = 0; i < 8; ++i) {
+    bytes[i] = static_cast<unsigned char>(hi >> (56 - 8 * i));
+    bytes[8 + i] = static_cast<unsigned char>(lo >> (56 - 8 * i));
+  }
+  inet_ntop(AF_INET6, bytes.data(), buf, sizeof(buf));
+  return buf;
+}
+
+std::optional<Cidr> Cidr::Parse(std::string_view text) {
+  const size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::optional<IpAddress> ip = IpAddress::Parse(text.substr(0, slash));
+  if (!ip) return std::nullopt;
+  std::string_view prefix_text = text.substr(slash + 1);
+  int prefix = 0;
+  const char* end = prefix_text.data() + prefix_text.size();
+  if (prefix_text.empty() || prefix_text.size() > 3 ||
+      std::from_chars(prefix_text.data(), end, prefix).ptr != end ||
+      prefix > ip->bits()) {
+    return std::nullopt;
+  }
+  uint64_t mask_hi, mask_lo;
+  PrefixMask(prefix, ip->bits(), &mask_hi, &mask_lo);
+  Cidr cidr;
+  cidr.base = *ip;
+  cidr.base.hi &= mask_hi;
+  cidr.base.lo &= mask_lo;
+  cidr.prefix = prefix;
+  return cidr;
+}
+
+bool Cidr::Contains(const IpAddress& ip) const {
+  if (ip.family != base.family) return false;
+  uint64_t mask_hi, mask_lo;
+  PrefixMask(prefix, base.bits(), &mask_hi, &mask_lo);
+  return (ip.hi & mask_hi) == base.hi && (ip.lo & mask_lo) == base.lo;
+}
+
+bool Cidr::Covers(const Cidr& other) const {
+  return other.base.family == base.family && other.prefix >= prefix &&
+         Contains(other.base);
+}
+
+IpAddress Cidr::Last() const {
+  uint64_t mask_hi, mask_lo;
+  PrefixMask(prefix, base.bits(), &mask_hi, &mask_lo);
+  IpAddress last = base;
+  if (base.is_v4()) {
+    last.lo |= ~mask_lo & 0xFFFFFFFFull;
+  } else {
+    last.hi |= ~mask_hi;
+    last.lo |= ~mask_lo;
+  }
+  return last;
+}
+
+std::string Cidr::ToString() const {
+  return absl::StrCat(base.ToString(), "/", prefix);
+}
+
+bool IsMaxAddress(const IpAddress& ip) {
+  return ip.is_v4() ? ip.lo == 0xFFFFFFFFull : (ip.hi == ~0ull && ip.lo == ~0ull);
+}
+
+IpAddress NextAddress(const IpAddress& ip) {
+  if (IsMaxAddress(ip)) return ip;
+  IpAddress next = ip;
+  if (++next.lo == 0 && !ip.is_v4()) ++next.hi;
+  return next;
+}
+
+}  // namespace netpol

@@ -1,0 +1,506 @@
+// Builds the decision tables of a CompiledSnapshot from a Cluster. See
+// core/internal/snapshot_tables.h for the layout this produces.
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "core/compiled_snapshot.h"
+
+namespace netpol {
+
+using internal::DirectionTable;
+using internal::EndpointEntry;
+using internal::ExternalRanges;
+using internal::kNoPod;
+using internal::PortRange;
+using internal::PortSet;
+
+namespace {
+
+constexpr int kIngress = 0;
+constexpr int kEgress = 1;
+using IdList = std::vector<uint32_t>;  // sorted, unique
+// Ends each protocol's ranges in a port set's canonical key.
+constexpr uint32_t kProtocolSeparator = 0xFFFFFFFFu;
+
+// Interns values of type K, handing out dense ids from `first_id`.
+template <typename K>
+class Interner {
+ public:
+  explicit Interner(uint32_t first_id = 0) : next_(first_id) {}
+  uint32_t Intern(const K& key) {
+    auto [it, inserted] = ids_.try_emplace(key, next_);
+    if (inserted) {
+      ++next_;
+      keys_.push_back(key);
+    }
+    return it->second;
+  }
+  uint32_t size() const { return next_; }
+  const std::vector<K>& keys() const { return keys_; }  // in id order
+
+ private:
+  absl::flat_hash_map<K, uint32_t> ids_;
+  std::vector<K> keys_;
+  uint32_t next_;
+};
+
+// A distinct peer clause of some rule. Selector peers are canonicalised so
+// `{podSelector: S}` in namespace N and `{namespaceSelector: {name: N},
+// podSelector: S}` stay distinct (they are, for namespaces relabelled).
+struct PeerDef {
+  const IpBlock* ip_block = nullptr;
+  const LabelSelector* namespace_selector = nullptr;  // null: scope_namespace
+  uint32_t scope_namespace = 0;
+  const LabelSelector* pod_selector = nullptr;        // null: every pod
+  bool used[2] = {false, false};                      // by ingress / egress
+};
+
+struct CompiledRule {
+  const PolicyRule* rule;
+  IdList peers;  // empty with all_peers
+  bool all_peers = false;
+};
+
+bool AllPorts(const PolicyRule& rule) { return rule.ports.empty(); }
+
+}  // namespace
+
+class SnapshotCompiler {
+ public:
+  explicit SnapshotCompiler(CompiledSnapshot& out) : out_(out) {
+    // Port set 0 is the empty set: the value of every cell no rule reaches.
+    out_.port_sets_.emplace_back();
+    port_set_ids_.Intern(std::vector<uint32_t>(kProtocolCount, kProtocolSeparator));
+  }
+
+  absl::Status Run() {
+    IndexNamespaces();
+    CollectRules();
+    ClassifyPods();
+    MatchSelectorPeers();
+    BuildExternalIntervals();
+    BuildEndpoints();
+    FillTable(kIngress, out_.ingress_);
+    FillTable(kEgress, out_.egress_);
+    FinishStats();
+    return absl::OkStatus();
+  }
+
+ private:
+  const Cluster& cluster() const { return out_.cluster_; }
+
+  void IndexNamespaces() {
+    for (uint32_t i = 0; i < cluster().namespaces.size(); ++i) {
+      out_.namespace_index_[cluster().namespaces[i].name] = i;
+    }
+  }
+
+  uint32_t NamespaceId(const std::string& name) const {
+    return out_.namespace_index_.at(name);
+  }
+
+  // Gives every distinct peer clause an id and every rule its peer ids.
+  void CollectRules() {
+    Interner<std::string> peer_keys;
+    for (uint32_t p = 0; p < cluster().policies.size(); ++p) {
+      const NetworkPolicy& policy = cluster().policies[p];
+      for (int dir : {kIngress, kEgress}) {
+        const auto& rules = dir == kIngress ? policy.ingress : policy.egress;
+        auto& compiled = policy_rules_[dir].emplace_back();
+        for (const PolicyRule& rule : rules) {
+          CompiledRule cr{&rule, {}, rule.peers.empty()};
+          for (const Peer& peer : rule.peers) {
+            std::string key = PeerKey(peer, policy);
+            const uint32_t id = peer_keys.Intern(key);
+            if (id == peers_.size()) peers_.push_back(MakePeerDef(peer, policy));
+            peers_[id].used[dir] = true;
+            cr.peers.push_back(id);
+          }
+          std::sort(cr.peers.begin(), cr.peers.end());
+          cr.peers.erase(std::unique(cr.peers.begin(), cr.peers.end()), cr.peers.end());
+          compiled.push_back(std::move(cr));
+        }
+      }
+    }
+  }
+
+  static std::string PeerKey(const Peer& peer, const NetworkPolicy& policy) {
+    if (peer.ip_block) {
+      std::string key = absl::StrCat("ip:", peer.ip_block->cidr.ToString());
+      for (const Cidr& hole : peer.ip_block->except) absl::StrAppend(&key, "-", hole.ToString());
+      return key;
+    }
+    return absl::StrCat(
+        peer.namespace_selector ? "nss:" + peer.namespace_selector->ToString()
+                                : "ns:" + policy.namespace_name,
+        "|pod:", peer.pod_selector ? peer.pod_selector->ToString() : "{}");
+  }
+
+  PeerDef MakePeerDef(const Peer& peer, const NetworkPolicy& policy) const {
+    PeerDef def;
+    if (peer.ip_block) {
+      def.ip_block = &*peer.ip_block;
+      return def;
+    }
+    if (peer.namespace_selector) {
+      def.namespace_selector = &*peer.namespace_selector;
+    } else {
+      def.scope_namespace = NamespaceId(policy.namespace_name);
+    }
+    if (peer.pod_selector && !peer.pod_selector->empty()) def.pod_selector = &*peer.pod_selector;
+    return def;
+  }
+
+  // Groups pod-network pods by (namespace, labels): the label classes.
+  void ClassifyPods() {
+    absl::flat_hash_map<std::pair<uint32_t, std::string>, uint32_t> class_ids;
+    pod_class_.assign(cluster().pods.size(), kNoPod);
+    for (uint32_t i = 0; i < cluster().pods.size(); ++i) {
+      const Pod& pod = cluster().pods[i];
+      if (pod.host_network) continue;
+      const uint32_t ns = NamespaceId(pod.namespace_name);
+      std::string label_key;
+      for (const auto& [k, v] : pod.labels) absl::StrAppend(&label_key, k, "=", v, "\n");
+      auto [it, inserted] = class_ids.try_emplace({ns, std::move(label_key)}, classes_.size());
+      if (inserted) classes_.push_back({ns, &pod.labels});
+      pod_class_[i] = it->second;
+    }
+    // Which policies select each class, per direction.
+    class_policies_[kIngress].resize(classes_.size());
+    class_policies_[kEgress].resize(classes_.size());
+    std::vector<std::vector<uint32_t>> classes_by_ns(cluster().namespaces.size());
+    for (uint32_t c = 0; c < classes_.size(); ++c) classes_by_ns[classes_[c].ns].push_back(c);
+    classes_by_ns_ = std::move(classes_by_ns);
+    for (uint32_t p = 0; p < cluster().policies.size(); ++p) {
+      const NetworkPolicy& policy = cluster().policies[p];
+      for (uint32_t c : classes_by_ns_[NamespaceId(policy.namespace_name)]) {
+        if (!policy.pod_selector.Matches(*classes_[c].labels)) continue;
+        if (policy.affects_ingress) class_policies_[kIngress][c].push_back(p);
+        if (policy.affects_egress) class_policies_[kEgress][c].push_back(p);
+      }
+    }
+  }
+
+  // For every label class, the selector peers it matches.
+  void MatchSelectorPeers() {
+    class_peers_.resize(classes_.size());
+    for (uint32_t id = 0; id < peers_.size(); ++id) {
+      const PeerDef& peer = peers_[id];
+      if (peer.ip_block) {
+        ip_block_peers_.push_back(id);
+        continue;
+      }
+      auto match_namespace = [&](uint32_t ns) {
+        for (uint32_t c : classes_by_ns_[ns]) {
+          if (!peer.pod_selector || peer.pod_selector->Matches(*classes_[c].labels)) {
+            class_peers_[c].push_back(id);
+          }
+        }
+      };
+      if (!peer.namespace_selector) {
+        match_namespace(peer.scope_namespace);
+        continue;
+      }
+      for (uint32_t ns = 0; ns < cluster().namespaces.size(); ++ns) {
+        if (peer.namespace_selector->Matches(cluster().namespaces[ns].labels)) match_namespace(ns);
+      }
+    }
+  }
+
+  // Splits each address family at every ipBlock edge; within an interval
+  // every ipBlock either matches all addresses or none.
+  void BuildExternalIntervals() {
+    for (int fam = 0; fam < 2; ++fam) {
+      const IpFamily family = fam == 0 ? IpFamily::kV4 : IpFamily::kV6;
+      std::vector<IpAddress> edges = {IpAddress{family, 0, 0}};
+      auto add_block = [&](const Cidr& cidr) {
+        edges.push_back(cidr.First());
+        if (!IsMaxAddress(cidr.Last())) edges.push_back(NextAddress(cidr.Last()));
+      };
+      for (uint32_t id : ip_block_peers_) {
+        const IpBlock& block = *peers_[id].ip_block;
+        if (block.cidr.base.family != family) continue;
+        add_block(block.cidr);
+        for (const Cidr& hole : block.except) add_block(hole);
+      }
+      std::sort(edges.begin(), edges.end());
+      edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+      interval_starts_[fam] = edges;
+      auto& signatures = interval_signature_[fam];
+      signatures.reserve(edges.size());
+      for (const IpAddress& start : edges) {
+        IdList matched;
+        for (uint32_t id : ip_block_peers_) {
+          if (peers_[id].ip_block->Matches(start)) matched.push_back(id);
+        }
+        signatures.push_back(signature_ids_.Intern(matched));
+      }
+    }
+  }
+
+  uint32_t SignatureOf(const IpAddress& ip) const {
+    const int fam = ip.is_v4() ? 0 : 1;
+    const auto& starts = interval_starts_[fam];
+    const size_t i = std::upper_bound(starts.begin(), starts.end(), ip) - starts.begin() - 1;
+    return interval_signature_[fam][i];
+  }
+
+  // Named ports a pod exposes, as an id; 0 is "none" (external peers too).
+  uint32_t NamedPortClass(const Pod& pod) {
+    std::vector<std::tuple<std::string, int, uint16_t>> named;
+    for (const ContainerPort& port : pod.ports) {
+      if (!port.name.empty()) {
+        named.emplace_back(port.name, static_cast<int>(port.protocol), port.port);
+      }
+    }
+    std::sort(named.begin(), named.end());
+    named.erase(std::unique(named.begin(), named.end()), named.end());
+    return named_port_classes_.Intern(named);
+  }
+
+  // Table coordinates of a pod (kNoPod for external) seen with `signature`.
+  EndpointEntry MakeEntry(uint32_t pod, uint32_t signature) {
+    EndpointEntry entry;
+    entry.pod = pod;
+    const IdList& ip_peers = signature_ids_.keys()[signature];
+    IdList matched;
+    uint32_t named_ports = 0;
+    if (pod != kNoPod) {
+      const uint32_t cls = pod_class_[pod];
+      matched = class_peers_[cls];
+      if (out_.options_.ipblock_matches_pods) {
+        matched.insert(matched.end(), ip_peers.begin(), ip_peers.end());
+        std::sort(matched.begin(), matched.end());
+      }
+      named_ports = pod_named_ports_[pod];
+      entry.ingress_row = RowFor(kIngress, cls, named_ports);
+      entry.egress_row = RowFor(kEgress, cls, 0);
+    } else {
+      matched = ip_peers;
+    }
+    for (int dir : {kIngress, kEgress}) {
+      IdList used;
+      for (uint32_t id : matched) {
+        if (peers_[id].used[dir]) used.push_back(id);
+      }
+      // Egress rules resolve named ports on the peer (the destination).
+      const uint32_t col =
+          col_ids_[dir].Intern({std::move(used), dir == kEgress ? named_ports : 0});
+      (dir == kIngress ? entry.ingress_col : entry.egress_col) = col;
+    }
+    return entry;
+  }
+
+  // Ingress rows resolve named ports on the row's pods (the destination).
+  uint32_t RowFor(int dir, uint32_t cls, uint32_t named_ports) {
+    const IdList& policies = class_policies_[dir][cls];
+    if (policies.empty()) return internal::kNotIsolatedRow;
+    return row_ids_[dir].Intern({policies, named_ports});
+  }
+
+  void BuildEndpoints() {
+    pod_named_ports_.resize(cluster().pods.size());
+    named_port_classes_.Intern({});  // id 0: no named ports
+    const uint32_t no_signature = signature_ids_.Intern({});
+    for (uint32_t i = 0; i < cluster().pods.size(); ++i) {
+      pod_named_ports_[i] = NamedPortClass(cluster().pods[i]);
+    }
+    for (uint32_t i = 0; i < cluster().pods.size(); ++i) {
+      const Pod& pod = cluster().pods[i];
+      // hostNetwork pods are outside policy: they are their node's IPs.
+      const uint32_t subject = pod.host_network ? kNoPod : i;
+      CompiledSnapshot::PodEntries named;
+      named.by_family[0] = named.by_family[1] = MakeEntry(subject, no_signature);
+      for (const IpAddress& ip : pod.ips) {
+        const int fam = ip.is_v4() ? 0 : 1;
+        named.by_family[fam] = MakeEntry(subject, SignatureOf(ip));
+        named.ip[fam] = ip;
+        if (pod.host_network) continue;
+        if (ip.is_v4()) {
+          out_.v4_pods_[ip.v4()] = named.by_family[fam];
+        } else {
+          out_.v6_pods_[{ip.hi, ip.lo}] = named.by_family[fam];
+        }
+      }
+      if (!pod.ips.empty()) named.primary = pod.ips.front().is_v4() ? 0 : 1;
+      out_.pods_by_name_[absl::StrCat(pod.namespace_name, "/", pod.name)] = named;
+    }
+    for (int fam = 0; fam < 2; ++fam) {
+      ExternalRanges& ranges = out_.external_[fam];
+      ranges.starts = interval_starts_[fam];
+      for (uint32_t signature : interval_signature_[fam]) {
+        ranges.entries.push_back(MakeEntry(kNoPod, signature));
+      }
+    }
+  }
+
+  // Computes every cell of one direction's table.
+  void FillTable(int dir, DirectionTable& table) {
+    const auto& cols = col_ids_[dir].keys();
+    const auto& rows = row_ids_[dir].keys();
+    table.rows = static_cast<uint32_t>(rows.size()) + 1;
+    table.cols = static_cast<uint32_t>(cols.size());
+    table.cells.assign(static_cast<size_t>(table.rows) * table.cols, internal::kNoPorts);
+    table.row_policies.assign(table.rows, {});
+    // Columns holding each peer.
+    std::vector<IdList> peer_cols(peers_.size());
+    for (uint32_t c = 0; c < cols.size(); ++c) {
+      for (uint32_t id : cols[c].first) peer_cols[id].push_back(c);
+    }
+    std::vector<IdList> col_rules(cols.size());
+    for (uint32_t r = 0; r < rows.size(); ++r) {
+      const auto& [policies, row_named_ports] = rows[r];
+      table.row_policies[r + 1] = policies;
+      for (IdList& list : col_rules) list.clear();
+      uint32_t rule_serial = 0;  // rules of this row, numbered in order
+      std::vector<const PolicyRule*> row_rules;
+      for (uint32_t p : policies) {
+        for (const CompiledRule& rule : policy_rules_[dir][p]) {
+          row_rules.push_back(rule.rule);
+          if (rule.all_peers) {
+            for (IdList& list : col_rules) list.push_back(rule_serial);
+          } else {
+            for (uint32_t id : rule.peers) {
+              for (uint32_t c : peer_cols[id]) {
+                if (col_rules[c].empty() || col_rules[c].back() != rule_serial) {
+                  col_rules[c].push_back(rule_serial);
+                }
+              }
+            }
+          }
+          ++rule_serial;
+        }
+      }
+      absl::flat_hash_map<std::pair<IdList, uint32_t>, uint32_t> memo;
+      for (uint32_t c = 0; c < cols.size(); ++c) {
+        if (col_rules[c].empty()) continue;
+        const uint32_t named_ports = dir == kIngress ? row_named_ports : cols[c].second;
+        auto [it, inserted] = memo.try_emplace({col_rules[c], named_ports}, 0);
+        if (inserted) it->second = PortSetFor(row_rules, col_rules[c], named_ports);
+        table.cells[static_cast<size_t>(r + 1) * table.cols + c] = it->second;
+      }
+    }
+  }
+
+  // The union of the ports of `rules` (indices into row_rules), with
+  // named ports resolved against `named_ports`.
+  uint32_t PortSetFor(const std::vector<const PolicyRule*>& row_rules, const IdList& rules,
+                      uint32_t named_ports) {
+    std::array<std::vector<PortRange>, kProtocolCount> ranges;
+    const auto& exposed = named_port_classes_.keys()[named_ports];
+    for (uint32_t index : rules) {
+      const PolicyRule& rule = *row_rules[index];
+      if (AllPorts(rule)) {
+        for (auto& list : ranges) list.push_back({1, 65535});
+        continue;
+      }
+      for (const PolicyPort& port : rule.ports) {
+        auto& list = ranges[static_cast<int>(port.protocol)];
+        if (port.port) {
+          list.push_back({*port.port, port.end_port.value_or(*port.port)});
+        } else if (!port.named_port.empty()) {
+          for (const auto& [name, protocol, number] : exposed) {
+            if (name == port.named_port && protocol == static_cast<int>(port.protocol)) {
+              list.push_back({number, number});
+            }
+          }
+        } else {
+          list.push_back({1, 65535});
+        }
+      }
+    }
+    std::vector<uint32_t> key;  // canonical: per protocol, merged ranges
+    PortSet set;
+    for (int proto = 0; proto < kProtocolCount; ++proto) {
+      auto& list = ranges[proto];
+      std::sort(list.begin(), list.end(),
+                [](const PortRange& a, const PortRange& b) { return a.first < b.first; });
+      for (const PortRange& range : list) {
+        auto& merged = set.ranges[proto];
+        if (!merged.empty() && range.first <= merged.back().last + 1u) {
+          merged.back().last = std::max(merged.back().last, range.last);
+        } else {
+          merged.push_back(range);
+        }
+      }
+      key.push_back(kProtocolSeparator);
+      for (const PortRange& range : set.ranges[proto]) {
+        key.push_back((static_cast<uint32_t>(range.first) << 16) | range.last);
+      }
+    }
+    const uint32_t id = port_set_ids_.Intern(key);
+    if (id == out_.port_sets_.size()) out_.port_sets_.push_back(std::move(set));
+    return id;
+  }
+
+  void FinishStats() {
+    SnapshotStats& s = out_.stats_;
+    s.namespaces = cluster().namespaces.size();
+    s.pods = cluster().pods.size();
+    s.policies = cluster().policies.size();
+    s.ingress_rows = out_.ingress_.rows;
+    s.ingress_cols = out_.ingress_.cols;
+    s.egress_rows = out_.egress_.rows;
+    s.egress_cols = out_.egress_.cols;
+    s.port_sets = out_.port_sets_.size();
+    s.external_ranges = out_.external_[0].starts.size() + out_.external_[1].starts.size();
+    size_t bytes = (out_.ingress_.cells.capacity() + out_.egress_.cells.capacity()) *
+                   sizeof(uint32_t);
+    bytes += out_.v4_pods_.capacity() * (sizeof(std::pair<uint32_t, EndpointEntry>) + 1);
+    bytes += out_.v6_pods_.capacity() *
+             (sizeof(std::pair<std::pair<uint64_t, uint64_t>, EndpointEntry>) + 1);
+    bytes += out_.pods_by_name_.capacity() *
+             (sizeof(std::pair<std::string, CompiledSnapshot::PodEntries>) + 1);
+    for (const auto& ranges : out_.external_) {
+      bytes += ranges.starts.capacity() * sizeof(IpAddress) +
+               ranges.entries.capacity() * sizeof(EndpointEntry);
+    }
+    for (const PortSet& set : out_.port_sets_) {
+      bytes += sizeof(PortSet);
+      for (const auto& list : set.ranges) bytes += list.capacity() * sizeof(PortRange);
+    }
+    s.memory_bytes = bytes;
+  }
+
+  struct LabelClass {
+    uint32_t ns;
+    const Labels* labels;
+  };
+
+  CompiledSnapshot& out_;
+  std::vector<PeerDef> peers_;
+  IdList ip_block_peers_;
+  std::vector<std::vector<CompiledRule>> policy_rules_[2];  // [dir][policy]
+  std::vector<LabelClass> classes_;
+  std::vector<std::vector<uint32_t>> classes_by_ns_;
+  std::vector<uint32_t> pod_class_;         // per pod; kNoPod for hostNetwork
+  std::vector<uint32_t> pod_named_ports_;   // per pod
+  std::vector<IdList> class_policies_[2];   // [dir][class] selecting policies
+  std::vector<IdList> class_peers_;         // [class] matched selector peers
+  std::vector<IpAddress> interval_starts_[2];
+  std::vector<uint32_t> interval_signature_[2];
+  Interner<IdList> signature_ids_;
+  Interner<std::vector<std::tuple<std::string, int, uint16_t>>> named_port_classes_;
+  Interner<std::pair<IdList, uint32_t>> col_ids_[2];
+  Interner<std::pair<IdList, uint32_t>> row_ids_[2]{Interner<std::pair<IdList, uint32_t>>(1),
+                                                    Interner<std::pair<IdList, uint32_t>>(1)};
+  Interner<std::vector<uint32_t>> port_set_ids_;
+};
+
+absl::StatusOr<std::unique_ptr<const CompiledSnapshot>> CompiledSnapshot::Compile(
+    Cluster cluster, const CompileOptions& options) {
+  std::unique_ptr<CompiledSnapshot> snapshot(new CompiledSnapshot());
+  snapshot->cluster_ = std::move(cluster);
+  snapshot->options_ = options;
+  SnapshotCompiler compiler(*snapshot);
+  if (absl::Status status = compiler.Run(); !status.ok()) return status;
+  return std::unique_ptr<const CompiledSnapshot>(std::move(snapshot));
+}
+
+}  // namespace netpol
