@@ -107,10 +107,19 @@ class CompiledSnapshot {
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, internal::EndpointEntry>
       v6_pods_;
   internal::ExternalRanges external_[2];  // [0] IPv4, [1] IPv6
-  absl::flat_hash_map<std::string, PodEntries> pods_by_name_;  // "ns/name"
+  // namespace -> pod name -> entries; string keys allow look-ups by
+  // absl::string_view without building a key.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, PodEntries>>
+      pods_by_name_;
   internal::DirectionTable ingress_;
   internal::DirectionTable egress_;
   std::vector<internal::PortSet> port_sets_;
+  internal::PortMatcher port_matcher_;
+
+  // For explanations: each pod's policies selecting it, per direction
+  // ([0] ingress, [1] egress), as indices into cluster_.policies.
+  std::vector<uint32_t> pod_selection_[2];  // per pod, into selections_
+  std::vector<std::vector<uint32_t>> selections_;  // [0] is empty
   absl::flat_hash_map<std::string, uint32_t> namespace_index_;
 };
 

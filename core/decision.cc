@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/string_view_compat.h"
 
 namespace netpol {
 
@@ -73,10 +74,8 @@ void AppendDirection(absl::string_view title, absl::string_view pod_role,
 }  // namespace
 
 std::string Explanation::ToText() const {
-  const std::string_view reason = ReasonName(decision.reason);
   std::string out = absl::StrCat(decision.allowed ? "ALLOW" : "DENY", " (",
-                                 absl::string_view(reason.data(), reason.size()),
-                                 ") ", source,
+                                 AsAbsl(ReasonName(decision.reason)), ") ", source,
                                  " -> ", destination, "\n");
   if (decision.reason == Reason::kLoopback) {
     absl::StrAppend(&out, "a pod may always talk to itself\n");

@@ -43,9 +43,9 @@ DirectionExplanation CompiledSnapshot::ExplainDirection(bool egress, const Resol
   if (subject.entry.pod == kNoPod) return out;
   const Pod& subject_pod = cluster_.pods[subject.entry.pod];
   out.pod = absl::StrCat(subject_pod.namespace_name, "/", subject_pod.name);
-  const internal::DirectionTable& table = egress ? egress_ : ingress_;
-  const uint32_t row = egress ? subject.entry.egress_row : subject.entry.ingress_row;
-  if (row == internal::kNotIsolatedRow) return out;
+  const std::vector<uint32_t>& selecting =
+      selections_[pod_selection_[egress ? 1 : 0][subject.entry.pod]];
+  if (selecting.empty()) return out;
   out.isolated = true;
   out.allowed = false;
 
@@ -70,7 +70,7 @@ DirectionExplanation CompiledSnapshot::ExplainDirection(bool egress, const Resol
     return !rule_peer.pod_selector || rule_peer.pod_selector->Matches(peer_pod->labels);
   };
 
-  for (uint32_t index : table.row_policies[row]) {
+  for (uint32_t index : selecting) {
     const NetworkPolicy& policy = cluster_.policies[index];
     const std::string name = absl::StrCat(policy.namespace_name, "/", policy.name);
     out.selecting_policies.push_back(name);

@@ -76,7 +76,9 @@ std::optional<Cidr> Cidr::Parse(std::string_view text) {
   std::string_view prefix_text = text.substr(slash + 1);
   int prefix = 0;
   const char* end = prefix_text.data() + prefix_text.size();
+  // Digits only: from_chars would take a sign.
   if (prefix_text.empty() || prefix_text.size() > 3 ||
+      prefix_text.find_first_not_of("0123456789") != std::string_view::npos ||
       std::from_chars(prefix_text.data(), end, prefix).ptr != end ||
       prefix > ip->bits()) {
     return std::nullopt;

@@ -147,8 +147,8 @@ class DocumentDecoder {
                     FieldErrors& errors) {
     if (!object.IsMap()) {
       errors.Add("", object.IsSequence()
-                         ? "expected a Kubernetes object (a map), got a list"
-                         : "expected a Kubernetes object (a map), got a scalar");
+                         ? "expected a map (a Kubernetes object), got a list"
+                         : "expected a map (a Kubernetes object), got a scalar");
       return;
     }
     const YAML::Node kind_node = object["kind"];
@@ -266,6 +266,9 @@ void ManifestLoader::AddPath(const std::string& path) {
 }
 
 void ManifestLoader::AddFile(const std::string& path) {
+  std::error_code ec;
+  const fs::path canonical = fs::weakly_canonical(path, ec);
+  if (!files_read_.insert(ec ? path : canonical.string()).second) return;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     errors_.push_back(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "core/model.h"
 
@@ -43,6 +44,9 @@ class ManifestLoader {
 
   Cluster cluster_;
   std::vector<std::string> errors_;
+  // Canonical paths already read: a file named twice (directly and through
+  // its directory) is read once.
+  absl::flat_hash_set<std::string> files_read_;
 };
 
 // Convenience: loads every path with one ManifestLoader.

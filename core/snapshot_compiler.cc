@@ -2,6 +2,7 @@
 // core/internal/snapshot_tables.h for the layout this produces.
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -88,6 +89,15 @@ class SnapshotCompiler {
     BuildEndpoints();
     FillTable(kIngress, out_.ingress_);
     FillTable(kEgress, out_.egress_);
+    if (out_.port_sets_.size() > std::numeric_limits<internal::PortSetId>::max()) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the policies produce ", out_.port_sets_.size(),
+          " distinct port sets; at most 65535 are supported"));
+    }
+    StoreCells();
+    MergeIdenticalRowsAndColumns();
+    out_.port_matcher_.Build(out_.port_sets_);
+    RecordSelections();
     FinishStats();
     return absl::OkStatus();
   }
@@ -329,7 +339,7 @@ class SnapshotCompiler {
         }
       }
       if (!pod.ips.empty()) named.primary = pod.ips.front().is_v4() ? 0 : 1;
-      out_.pods_by_name_[absl::StrCat(pod.namespace_name, "/", pod.name)] = named;
+      out_.pods_by_name_[pod.namespace_name][pod.name] = named;
     }
     for (int fam = 0; fam < 2; ++fam) {
       ExternalRanges& ranges = out_.external_[fam];
@@ -340,14 +350,15 @@ class SnapshotCompiler {
     }
   }
 
-  // Computes every cell of one direction's table.
+  // Computes every cell of one direction's table into wide_cells_[dir]
+  // (port-set ids before the range check), rows x cols with row 0 empty.
   void FillTable(int dir, DirectionTable& table) {
     const auto& cols = col_ids_[dir].keys();
     const auto& rows = row_ids_[dir].keys();
     table.rows = static_cast<uint32_t>(rows.size()) + 1;
-    table.cols = static_cast<uint32_t>(cols.size());
-    table.cells.assign(static_cast<size_t>(table.rows) * table.cols, internal::kNoPorts);
-    table.row_policies.assign(table.rows, {});
+    table.cols = std::max<uint32_t>(1, static_cast<uint32_t>(cols.size()));
+    std::vector<uint32_t>& cells = wide_cells_[dir];
+    cells.assign(static_cast<size_t>(table.rows) * table.cols, internal::kNoPorts);
     // Columns holding each peer.
     std::vector<IdList> peer_cols(peers_.size());
     for (uint32_t c = 0; c < cols.size(); ++c) {
@@ -356,7 +367,6 @@ class SnapshotCompiler {
     std::vector<IdList> col_rules(cols.size());
     for (uint32_t r = 0; r < rows.size(); ++r) {
       const auto& [policies, row_named_ports] = rows[r];
-      table.row_policies[r + 1] = policies;
       for (IdList& list : col_rules) list.clear();
       uint32_t rule_serial = 0;  // rules of this row, numbered in order
       std::vector<const PolicyRule*> row_rules;
@@ -383,9 +393,89 @@ class SnapshotCompiler {
         const uint32_t named_ports = dir == kIngress ? row_named_ports : cols[c].second;
         auto [it, inserted] = memo.try_emplace({col_rules[c], named_ports}, 0);
         if (inserted) it->second = PortSetFor(row_rules, col_rules[c], named_ports);
-        table.cells[static_cast<size_t>(r + 1) * table.cols + c] = it->second;
+        cells[static_cast<size_t>(r + 1) * table.cols + c] = it->second;
       }
     }
+  }
+
+  void StoreCells() {
+    for (int dir : {kIngress, kEgress}) {
+      DirectionTable& table = Table(dir);
+      table.cells.assign(wide_cells_[dir].begin(), wide_cells_[dir].end());
+      wide_cells_[dir] = {};
+    }
+  }
+
+  DirectionTable& Table(int dir) { return dir == kIngress ? out_.ingress_ : out_.egress_; }
+
+  // Rows (other than row 0, whose meaning is "not isolated") with equal
+  // cells, then columns with equal cells, become one; endpoint entries are
+  // renumbered. Typical clusters shrink several-fold, which keeps the
+  // tables in cache.
+  void MergeIdenticalRowsAndColumns() {
+    std::vector<uint32_t> row_map[2], col_map[2];
+    for (int dir : {kIngress, kEgress}) {
+      DirectionTable& table = Table(dir);
+      using Line = std::vector<internal::PortSetId>;
+      auto row_begin = [&](uint32_t r) { return table.cells.begin() + size_t{r} * table.cols; };
+      std::vector<Line> kept = {Line(row_begin(0), row_begin(1))};
+      absl::flat_hash_map<Line, uint32_t> row_ids;
+      row_map[dir].assign(table.rows, 0);
+      for (uint32_t r = 1; r < table.rows; ++r) {
+        Line row(row_begin(r), row_begin(r + 1));
+        auto [it, inserted] = row_ids.try_emplace(row, kept.size());
+        if (inserted) kept.push_back(std::move(row));
+        row_map[dir][r] = it->second;
+      }
+      absl::flat_hash_map<Line, uint32_t> col_ids;
+      std::vector<uint32_t> kept_cols;
+      col_map[dir].assign(table.cols, 0);
+      for (uint32_t c = 0; c < table.cols; ++c) {
+        Line column;
+        for (const Line& row : kept) column.push_back(row[c]);
+        auto [it, inserted] = col_ids.try_emplace(std::move(column), kept_cols.size());
+        if (inserted) kept_cols.push_back(c);
+        col_map[dir][c] = it->second;
+      }
+      table.rows = static_cast<uint32_t>(kept.size());
+      table.cols = static_cast<uint32_t>(kept_cols.size());
+      table.cells.clear();
+      for (const Line& row : kept) {
+        for (uint32_t c : kept_cols) table.cells.push_back(row[c]);
+      }
+      table.cells.shrink_to_fit();
+    }
+    auto renumber = [&](EndpointEntry& e) {
+      e.ingress_row = row_map[kIngress][e.ingress_row];
+      e.egress_row = row_map[kEgress][e.egress_row];
+      e.ingress_col = col_map[kIngress][e.ingress_col];
+      e.egress_col = col_map[kEgress][e.egress_col];
+    };
+    for (auto& [ip, entry] : out_.v4_pods_) renumber(entry);
+    for (auto& [ip, entry] : out_.v6_pods_) renumber(entry);
+    for (auto& [ns, pods] : out_.pods_by_name_) {
+      for (auto& [name, pod] : pods) {
+        renumber(pod.by_family[0]);
+        renumber(pod.by_family[1]);
+      }
+    }
+    for (ExternalRanges& ranges : out_.external_) {
+      for (EndpointEntry& entry : ranges.entries) renumber(entry);
+    }
+  }
+
+  // Keeps, per pod, the policies selecting it, for explanations.
+  void RecordSelections() {
+    Interner<IdList> selections;
+    selections.Intern({});
+    for (int dir : {kIngress, kEgress}) {
+      out_.pod_selection_[dir].assign(cluster().pods.size(), 0);
+      for (uint32_t i = 0; i < cluster().pods.size(); ++i) {
+        if (pod_class_[i] == kNoPod) continue;
+        out_.pod_selection_[dir][i] = selections.Intern(class_policies_[dir][pod_class_[i]]);
+      }
+    }
+    out_.selections_ = selections.keys();
   }
 
   // The union of the ports of `rules` (indices into row_rules), with
@@ -451,12 +541,14 @@ class SnapshotCompiler {
     s.port_sets = out_.port_sets_.size();
     s.external_ranges = out_.external_[0].starts.size() + out_.external_[1].starts.size();
     size_t bytes = (out_.ingress_.cells.capacity() + out_.egress_.cells.capacity()) *
-                   sizeof(uint32_t);
+                       sizeof(internal::PortSetId) +
+                   out_.port_matcher_.memory_bytes();
     bytes += out_.v4_pods_.capacity() * (sizeof(std::pair<uint32_t, EndpointEntry>) + 1);
     bytes += out_.v6_pods_.capacity() *
              (sizeof(std::pair<std::pair<uint64_t, uint64_t>, EndpointEntry>) + 1);
-    bytes += out_.pods_by_name_.capacity() *
-             (sizeof(std::pair<std::string, CompiledSnapshot::PodEntries>) + 1);
+    for (const auto& [ns, pods] : out_.pods_by_name_) {
+      bytes += pods.capacity() * (sizeof(std::pair<std::string, CompiledSnapshot::PodEntries>) + 1);
+    }
     for (const auto& ranges : out_.external_) {
       bytes += ranges.starts.capacity() * sizeof(IpAddress) +
                ranges.entries.capacity() * sizeof(EndpointEntry);
@@ -491,6 +583,7 @@ class SnapshotCompiler {
   Interner<std::pair<IdList, uint32_t>> row_ids_[2]{Interner<std::pair<IdList, uint32_t>>(1),
                                                     Interner<std::pair<IdList, uint32_t>>(1)};
   Interner<std::vector<uint32_t>> port_set_ids_;
+  std::vector<uint32_t> wide_cells_[2];  // FillTable's output, [dir]
 };
 
 absl::StatusOr<std::unique_ptr<const CompiledSnapshot>> CompiledSnapshot::Compile(

@@ -15,8 +15,9 @@
 // Rows group pods that are selected by the same set of policies (and, for
 // ingress, expose the same named ports); columns group peers that match the
 // same set of rule peers (and, for egress, expose the same named ports).
-// Both are deduplicated, so table size depends on how varied the policies
-// are, not on how many pods or policies there are.
+// Rows, then columns, with identical cells are merged, so table size depends
+// on how varied the policies are, not on how many pods or policies there
+// are.
 
 #include <array>
 #include <cstdint>
@@ -47,7 +48,8 @@ struct PortRange {
   uint16_t last = 0;  // inclusive
 };
 
-// Allowed destination ports, per protocol, as sorted disjoint ranges.
+// Allowed destination ports, per protocol, as sorted disjoint ranges. The
+// compiler's working form; decisions use PortMatcher.
 struct PortSet {
   std::array<std::vector<PortRange>, kProtocolCount> ranges;
 
@@ -60,16 +62,43 @@ struct PortSet {
   }
 };
 
-// rows x cols port-set ids, row-major. Row 0 is never read.
+// Port-set membership without branches. Each protocol's port space is cut
+// at every range edge of every port set into "port classes"; a port set is
+// then a bitset over classes. A test is two loads and a shift, whatever the
+// ranges look like, so its cost does not depend on the outcome.
+class PortMatcher {
+ public:
+  void Build(const std::vector<PortSet>& sets);
+
+  bool Allows(uint32_t set, Protocol protocol, uint16_t port) const {
+    const int proto = static_cast<int>(protocol);
+    const uint32_t port_class = classes_[proto][port];
+    const uint64_t word =
+        bits_[(static_cast<size_t>(set) * kProtocolCount + proto) * words_ +
+              (port_class >> 6)];
+    return (word >> (port_class & 63)) & 1;
+  }
+
+  size_t memory_bytes() const;
+
+ private:
+  std::array<std::vector<uint16_t>, kProtocolCount> classes_;  // port -> class
+  size_t words_ = 1;            // 64-bit words per (set, protocol) bitset
+  std::vector<uint64_t> bits_;  // [(set * kProtocolCount + proto) * words_]
+};
+
+// Cells hold port-set ids; 65,535 distinct port sets is far beyond any
+// real cluster (the compiler refuses more).
+using PortSetId = uint16_t;
+
+// rows x cols port-set ids, row-major. Row 0 (not isolated) is all
+// kNoPorts, so a decision may read it without a branch.
 struct DirectionTable {
   uint32_t rows = 1;
-  uint32_t cols = 0;
-  std::vector<uint32_t> cells;
-  // Policies (indices into Cluster::policies) selecting the pods of a row
-  // for this direction, in cluster order; for explanations.
-  std::vector<std::vector<uint32_t>> row_policies;
+  uint32_t cols = 1;
+  std::vector<PortSetId> cells = std::vector<PortSetId>(1, kNoPorts);
 
-  uint32_t Cell(uint32_t row, uint32_t col) const {
+  uint32_t At(uint32_t row, uint32_t col) const {
     return cells[static_cast<size_t>(row) * cols + col];
   }
 };
