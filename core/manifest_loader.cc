@@ -46,7 +46,7 @@ std::vector<RawDocument> SplitDocuments(absl::string_view text) {
   bool seen_marker = false;
   int line_no = 0;
   size_t pos = 0;
-  while (pos <= text.size()) {
+  while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == absl::string_view::npos) end = text.size();
     absl::string_view line = text.substr(pos, end - pos);

@@ -259,8 +259,9 @@ std::optional<Metadata> DecodeMetadata(const Node& object, bool namespaced,
   }
   if (!ExpectMap(meta, "metadata", errors)) return std::nullopt;
   std::optional<std::string> name = GetString(Child(meta, "name"), "metadata.name", errors);
-  if (!name) {
-    if (IsAbsent(Child(meta, "name"))) errors.Add("metadata.name", "required");
+  if (!name || name->empty()) {
+    // As the API server: an empty name is a missing one.
+    if (IsAbsent(Child(meta, "name")) || name) errors.Add("metadata.name", "required");
   } else {
     std::string why = namespaced ? CheckDns1123Subdomain(*name) : CheckDns1123Label(*name);
     if (!why.empty()) {

@@ -5,7 +5,9 @@ set -euo pipefail
 
 PACKAGES=(
   cmake ninja-build g++ pkg-config git
-  libabsl-dev libyaml-cpp-dev nlohmann-json3-dev
+  libabsl-dev libyaml-cpp-dev nlohmann-json3-dev libxxhash-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  prometheus-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3
 )

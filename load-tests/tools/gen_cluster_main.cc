@@ -17,8 +17,6 @@
 //   --verify-roundtrip             after writing --out FILE, load it back
 //                                  with netpol::LoadManifests and check the
 //                                  cluster is unchanged
-//   --check-decisions N            compile and compare N generated queries
-//                                  against the naive reference evaluator
 
 #include <sys/resource.h>
 
@@ -41,8 +39,6 @@
 #include "core/compiled_snapshot.h"
 #include "core/manifest_loader.h"
 #include "load-tests/generator/cluster_generator.h"
-#include "load-tests/generator/query_generator.h"
-#include "load-tests/generator/reference_evaluator.h"
 
 namespace netpol {
 namespace {
@@ -52,7 +48,6 @@ struct Flags {
   std::string out;
   bool stats = false;
   bool verify_roundtrip = false;
-  int64_t check_decisions = 0;
 };
 
 [[noreturn]] void Usage(const std::string& error) {
@@ -60,8 +55,7 @@ struct Flags {
   std::cerr << "usage: netpol-gen-cluster [--namespaces N] [--pods N] "
                "[--policies N] [--seed S]\n"
                "                          [--dual-stack F] (--out FILE|- "
-               "[--verify-roundtrip] | --stats)\n"
-               "                          [--check-decisions N]\n";
+               "[--verify-roundtrip] | --stats)\n";
   std::exit(2);
 }
 
@@ -121,16 +115,14 @@ Flags ParseFlags(int argc, char** argv) {
       flags.stats = true;
     } else if (arg == "--verify-roundtrip" && !inline_value) {
       flags.verify_roundtrip = true;
-    } else if (arg == "--check-decisions") {
-      flags.check_decisions = ParseInt(arg, value().c_str(), 100'000'000);
     } else if (arg == "--help" || arg == "-h") {
       Usage("");
     } else {
       Usage("unknown argument '" + std::string(argv[i]) + "'");
     }
   }
-  if (flags.out.empty() && !flags.stats && flags.check_decisions == 0) {
-    Usage("give --out FILE|-, --stats or --check-decisions N");
+  if (flags.out.empty() && !flags.stats) {
+    Usage("give --out FILE|- or --stats");
   }
   if (flags.verify_roundtrip && (flags.out.empty() || flags.out == "-")) {
     Usage("--verify-roundtrip needs --out FILE");
@@ -221,83 +213,6 @@ void PrintStats(const SnapshotStats& s) {
               static_cast<double>(s.memory_bytes) / (1024.0 * 1024.0));
 }
 
-const char* ReasonText(Reason r) {
-  switch (r) {
-    case Reason::kLoopback:
-      return "LOOPBACK";
-    case Reason::kNotIsolated:
-      return "NOT_ISOLATED";
-    case Reason::kAllowedByPolicy:
-      return "ALLOWED_BY_POLICY";
-    case Reason::kDeniedEgress:
-      return "DENIED_EGRESS";
-    case Reason::kDeniedIngress:
-      return "DENIED_INGRESS";
-    case Reason::kInvalid:
-      return "INVALID_CONNECTION";
-  }
-  return "?";
-}
-
-// Differential check of CompiledSnapshot::Decide against the reference.
-bool CheckDecisions(const CompiledSnapshot& snapshot, int64_t count,
-                    uint64_t seed) {
-  const Cluster& cluster = snapshot.cluster();
-  const std::vector<DecisionQuery> queries =
-      GenerateQueries(cluster, static_cast<size_t>(count), seed ^ 0xC4EC);
-  const ReferenceEvaluator reference(cluster,
-                                     snapshot.options().ipblock_matches_pods);
-  int64_t compared = 0, skipped = 0, allowed = 0, reference_allowed = 0;
-  int64_t mismatches = 0, reason_mismatches = 0;
-  for (const DecisionQuery& q : queries) {
-    if (reference.IsHostNetworkAddress(q.source) ||
-        reference.IsHostNetworkAddress(q.destination)) {
-      ++skipped;  // hostNetwork semantics are implementation-defined
-      continue;
-    }
-    ++compared;
-    const Decision got =
-        snapshot.Decide(q.source, q.destination, q.port, q.protocol);
-    const Decision want =
-        reference.Decide(q.source, q.destination, q.port, q.protocol);
-    allowed += got.allowed;
-    reference_allowed += want.allowed;
-    if (got.allowed != want.allowed) {
-      if (++mismatches <= 10) {
-        std::fprintf(stderr,
-                     "check: MISMATCH %s -> %s %u/%s: core %s (%s), "
-                     "reference %s (%s)\n",
-                     q.source.ToString().c_str(),
-                     q.destination.ToString().c_str(), q.port,
-                     std::string(ProtocolName(q.protocol)).c_str(),
-                     got.allowed ? "allow" : "deny", ReasonText(got.reason),
-                     want.allowed ? "allow" : "deny", ReasonText(want.reason));
-      }
-    } else if (got.reason != want.reason) {
-      if (++reason_mismatches <= 5) {
-        std::fprintf(stderr,
-                     "check: reason differs %s -> %s %u/%s: core %s, "
-                     "reference %s\n",
-                     q.source.ToString().c_str(),
-                     q.destination.ToString().c_str(), q.port,
-                     std::string(ProtocolName(q.protocol)).c_str(),
-                     ReasonText(got.reason), ReasonText(want.reason));
-      }
-    }
-  }
-  const double denom = compared > 0 ? static_cast<double>(compared) : 1.0;
-  std::printf(
-      "check_queries: %lld (skipped %lld involving hostNetwork "
-      "pods)\n",
-      static_cast<long long>(compared), static_cast<long long>(skipped));
-  std::printf("check_allowed_fraction: core %.4f, reference %.4f\n",
-              allowed / denom, reference_allowed / denom);
-  std::printf("check_mismatches: %lld allow/deny, %lld reason only\n",
-              static_cast<long long>(mismatches),
-              static_cast<long long>(reason_mismatches));
-  return mismatches == 0;
-}
-
 int Run(const Flags& flags) {
   const GeneratorOptions& g = flags.generator;
   const Clock::time_point gen_start = Clock::now();
@@ -310,7 +225,7 @@ int Run(const Flags& flags) {
     if (!WriteYaml(yaml, flags.out)) return 1;
     if (flags.verify_roundtrip) ok &= VerifyRoundTrip(cluster, yaml, flags.out);
   }
-  if (!flags.stats && flags.check_decisions == 0) return ok ? 0 : 1;
+  if (!flags.stats) return ok ? 0 : 1;
 
   const long rss_before = PeakRssKib();
   const size_t pods = cluster.pods.size();
@@ -339,9 +254,6 @@ int Run(const Flags& flags) {
     std::printf("peak_rss_after_compile_kib: %ld (%.1f MiB)\n", rss_after,
                 rss_after / 1024.0);
     PrintStats((*snapshot)->stats());
-  }
-  if (flags.check_decisions > 0) {
-    ok &= CheckDecisions(**snapshot, flags.check_decisions, g.seed);
   }
   std::fflush(stdout);
   return ok ? 0 : 1;
