@@ -39,7 +39,7 @@ struct SnapshotStats {
 
 // An immutable, indexed form of a Cluster answering connection queries.
 // All selector matching happens in Compile(); a decision costs two endpoint
-// look-ups and at most two table reads, whatever the number of policies.
+// look-ups and two table reads, whatever the number of policies.
 // Thread-safe: every method is const and touches no shared mutable state.
 class CompiledSnapshot {
  public:
@@ -113,7 +113,6 @@ class CompiledSnapshot {
       pods_by_name_;
   internal::DirectionTable ingress_;
   internal::DirectionTable egress_;
-  std::vector<internal::PortSet> port_sets_;
   internal::PortMatcher port_matcher_;
 
   // For explanations: each pod's policies selecting it, per direction

@@ -76,12 +76,12 @@ class SnapshotCompiler {
  public:
   explicit SnapshotCompiler(CompiledSnapshot& out) : out_(out) {
     // Port set 0 is the empty set: the value of every cell no rule reaches.
-    out_.port_sets_.emplace_back();
+    port_sets_.emplace_back();
     port_set_ids_.Intern(std::vector<uint32_t>(kProtocolCount, kProtocolSeparator));
   }
 
   absl::Status Run() {
-    IndexNamespaces();
+    if (absl::Status status = IndexNamespaces(); !status.ok()) return status;
     CollectRules();
     ClassifyPods();
     MatchSelectorPeers();
@@ -89,14 +89,14 @@ class SnapshotCompiler {
     BuildEndpoints();
     FillTable(kIngress, out_.ingress_);
     FillTable(kEgress, out_.egress_);
-    if (out_.port_sets_.size() > std::numeric_limits<internal::PortSetId>::max()) {
+    if (port_sets_.size() > std::numeric_limits<internal::PortSetId>::max()) {
       return absl::ResourceExhaustedError(absl::StrCat(
-          "the policies produce ", out_.port_sets_.size(),
+          "the policies produce ", port_sets_.size(),
           " distinct port sets; at most 65535 are supported"));
     }
     StoreCells();
     MergeIdenticalRowsAndColumns();
-    out_.port_matcher_.Build(out_.port_sets_);
+    out_.port_matcher_.Build(port_sets_);
     RecordSelections();
     FinishStats();
     return absl::OkStatus();
@@ -105,10 +105,26 @@ class SnapshotCompiler {
  private:
   const Cluster& cluster() const { return out_.cluster_; }
 
-  void IndexNamespaces() {
+  // The loader adds every namespace a pod or policy uses; a Cluster built
+  // by hand might not have, and every later step relies on it.
+  absl::Status IndexNamespaces() {
     for (uint32_t i = 0; i < cluster().namespaces.size(); ++i) {
       out_.namespace_index_[cluster().namespaces[i].name] = i;
     }
+    auto check = [&](const std::string& ns, absl::string_view kind,
+                     const std::string& name) -> absl::Status {
+      if (out_.namespace_index_.contains(ns)) return absl::OkStatus();
+      return absl::InvalidArgumentError(
+          absl::StrCat(kind, " ", ns, "/", name, ": namespace ", ns, " is not in the cluster"));
+    };
+    for (const Pod& pod : cluster().pods) {
+      if (absl::Status s = check(pod.namespace_name, "pod", pod.name); !s.ok()) return s;
+    }
+    for (const NetworkPolicy& policy : cluster().policies) {
+      if (absl::Status s = check(policy.namespace_name, "NetworkPolicy", policy.name); !s.ok())
+        return s;
+    }
+    return absl::OkStatus();
   }
 
   uint32_t NamespaceId(const std::string& name) const {
@@ -525,7 +541,7 @@ class SnapshotCompiler {
       }
     }
     const uint32_t id = port_set_ids_.Intern(key);
-    if (id == out_.port_sets_.size()) out_.port_sets_.push_back(std::move(set));
+    if (id == port_sets_.size()) port_sets_.push_back(std::move(set));
     return id;
   }
 
@@ -538,7 +554,7 @@ class SnapshotCompiler {
     s.ingress_cols = out_.ingress_.cols;
     s.egress_rows = out_.egress_.rows;
     s.egress_cols = out_.egress_.cols;
-    s.port_sets = out_.port_sets_.size();
+    s.port_sets = port_sets_.size();
     s.external_ranges = out_.external_[0].starts.size() + out_.external_[1].starts.size();
     size_t bytes = (out_.ingress_.cells.capacity() + out_.egress_.cells.capacity()) *
                        sizeof(internal::PortSetId) +
@@ -552,10 +568,6 @@ class SnapshotCompiler {
     for (const auto& ranges : out_.external_) {
       bytes += ranges.starts.capacity() * sizeof(IpAddress) +
                ranges.entries.capacity() * sizeof(EndpointEntry);
-    }
-    for (const PortSet& set : out_.port_sets_) {
-      bytes += sizeof(PortSet);
-      for (const auto& list : set.ranges) bytes += list.capacity() * sizeof(PortRange);
     }
     s.memory_bytes = bytes;
   }
@@ -584,6 +596,7 @@ class SnapshotCompiler {
                                                     Interner<std::pair<IdList, uint32_t>>(1)};
   Interner<std::vector<uint32_t>> port_set_ids_;
   std::vector<uint32_t> wide_cells_[2];  // FillTable's output, [dir]
+  std::vector<PortSet> port_sets_;       // by id; the matcher is built from it
 };
 
 absl::StatusOr<std::unique_ptr<const CompiledSnapshot>> CompiledSnapshot::Compile(

@@ -1060,5 +1060,18 @@ TEST(SnapshotModelTest, CompilesAnEmptyCluster) {
   EXPECT_EQ((*snap)->stats().pods, 0u);
 }
 
+TEST(SnapshotModelTest, RejectsAPodOfAMissingNamespace) {
+  Cluster cluster;
+  Pod pod;
+  pod.namespace_name = "ghost";
+  pod.name = "a";
+  cluster.pods.push_back(pod);
+  absl::StatusOr<std::unique_ptr<const CompiledSnapshot>> snap =
+      CompiledSnapshot::Compile(cluster);
+  ASSERT_EQ(snap.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(snap.status().message()),
+              testing::HasSubstr("pod ghost/a: namespace ghost is not in the cluster"));
+}
+
 }  // namespace
 }  // namespace netpol
