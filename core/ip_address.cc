@@ -35,22 +35,48 @@ void PrefixMask(int prefix, int bits, uint64_t* hi, uint64_t* lo) {
   }
 }
 
+// Strict dotted quad, as glibc's inet_pton accepts it (four decimal parts,
+// each 0-255 without leading zeros), without its per-call C-string cost:
+// text IPs arrive at millions per second on the data plane.
+std::optional<uint32_t> ParseDottedQuad(std::string_view text) {
+  uint32_t value = 0;
+  int parts = 0;
+  size_t i = 0;
+  while (parts < 4) {
+    const size_t start = i;
+    uint32_t part = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i - start < 3) {
+      part = part * 10 + static_cast<uint32_t>(text[i] - '0');
+      ++i;
+    }
+    const size_t digits = i - start;
+    if (digits == 0 || part > 255 || (digits > 1 && text[start] == '0')) return std::nullopt;
+    value = (value << 8) | part;
+    ++parts;
+    if (parts < 4) {
+      if (i >= text.size() || text[i] != '.') return std::nullopt;
+      ++i;
+    }
+  }
+  if (i != text.size()) return std::nullopt;
+  return value;
+}
+
 }  // namespace
 
 std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
+  if (text.find(':') == std::string_view::npos) {
+    std::optional<uint32_t> v4 = ParseDottedQuad(text);
+    if (!v4) return std::nullopt;
+    return V4(*v4);
+  }
   // inet_pton reads a C string: an embedded NUL would hide a suffix.
-  if (text.empty() || text.size() > INET6_ADDRSTRLEN ||
-      text.find('\0') != std::string_view::npos) {
+  if (text.size() > INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos) {
     return std::nullopt;
   }
   char buf[INET6_ADDRSTRLEN + 1];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';
-  if (text.find(':') == std::string_view::npos) {
-    in_addr v4;
-    if (inet_pton(AF_INET, buf, &v4) != 1) return std::nullopt;
-    return V4(ntohl(v4.s_addr));
-  }
   std::array<unsigned char, 16> v6;
   if (inet_pton(AF_INET6, buf, v6.data()) != 1) return std::nullopt;
   return V6(LoadBigEndian64(v6.data()), LoadBigEndian64(v6.data() + 8));

@@ -88,6 +88,19 @@ TEST(IpAddressTest, RejectsInvalidText) {
   EXPECT_FALSE(IpAddress::Parse(std::string_view("fd00::1\0x", 9)).has_value());
 }
 
+TEST(IpAddressTest, DottedQuadIsStrict) {
+  // Leading zeros, signs, empty or long parts: rejected, as inet_pton does.
+  for (std::string_view bad : {"01.2.3.4", "1.2.3.04", "1..2.3", ".1.2.3",
+                               "1.2.3.", "+1.2.3.4", "1.2.3.4.", "0x1.2.3.4",
+                               "1234.1.1.1", "1.2.3.256", "1.2.3.4x"}) {
+    EXPECT_FALSE(IpAddress::Parse(bad).has_value()) << "'" << bad << "'";
+  }
+  EXPECT_EQ(Ip("0.0.0.0").v4(), 0u);
+  EXPECT_EQ(Ip("255.255.255.255").v4(), 0xFFFFFFFFu);
+  EXPECT_EQ(Ip("10.0.100.7").v4(), 0x0A006407u);
+  EXPECT_EQ(Ip("192.0.2.10").v4(), 0xC000020Au);
+}
+
 TEST(IpAddressTest, ToStringIsCanonical) {
   EXPECT_EQ(Ip("10.0.0.1").ToString(), "10.0.0.1");
   EXPECT_EQ(Ip("0.0.0.0").ToString(), "0.0.0.0");
