@@ -1,0 +1,296 @@
+#include "server/batch_evaluator.h"
+
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "core/compiled_snapshot.h"
+#include "core/decision.h"
+#include "core/ip_address.h"
+#include "server/proto_convert.h"
+
+namespace netpol::server {
+namespace {
+
+using Blocks = google::protobuf::RepeatedPtrField<v1::CompactConnections>;
+
+constexpr char kAllowByte = static_cast<char>(v1::ALLOW);
+constexpr char kDenyByte = static_cast<char>(v1::DENY);
+
+// Compact protocol values 0..3 (PROTOCOL_UNSPECIFIED, TCP, UDP, SCTP).
+constexpr uint32_t kMaxCompactProtocol = 3;
+constexpr std::array<Protocol, kMaxCompactProtocol + 1> kCompactProtocols = {
+    Protocol::kTcp, Protocol::kTcp, Protocol::kUdp, Protocol::kSctp};
+
+size_t AddressWidth(uint32_t family) { return family == 4 ? 4 : 16; }
+
+// Checks every block before any is evaluated, so a malformed request gets
+// no partial answer, and counts the compact connections.
+absl::Status ValidateCompact(const Blocks& blocks, size_t* count) {
+  for (int i = 0; i < blocks.size(); ++i) {
+    const v1::CompactConnections& block = blocks[i];
+    if (block.family() != 4 && block.family() != 6) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "compact[", i, "]: family ", block.family(), " is not 4 or 6"));
+    }
+    const size_t n = static_cast<size_t>(block.port_protocols_size());
+    const size_t bytes = n * AddressWidth(block.family());
+    if (block.sources().size() != bytes ||
+        block.destinations().size() != bytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "compact[", i, "]: ", n, " port_protocols with family ",
+          block.family(), " need ", bytes,
+          " bytes of sources and of destinations, got ", block.sources().size(),
+          " and ", block.destinations().size()));
+    }
+    *count += n;
+  }
+  return absl::OkStatus();
+}
+
+template <typename T>
+T LoadBigEndian(const char* bytes) {
+  T value;
+  std::memcpy(&value, bytes, sizeof(value));
+  if constexpr (std::endian::native == std::endian::little) {
+    if constexpr (sizeof(T) == 4) return __builtin_bswap32(value);
+    if constexpr (sizeof(T) == 8) return __builtin_bswap64(value);
+  }
+  return value;
+}
+
+template <size_t kWidth>
+IpAddress LoadAddress(const char* bytes) {
+  if constexpr (kWidth == 4) {
+    return IpAddress::V4(LoadBigEndian<uint32_t>(bytes));
+  } else {
+    return IpAddress::V6(LoadBigEndian<uint64_t>(bytes),
+                         LoadBigEndian<uint64_t>(bytes + 8));
+  }
+}
+
+// One verdict byte per connection of `block` into `out`.
+template <size_t kWidth>
+void DecideBlock(const CompiledSnapshot& snapshot,
+                 const v1::CompactConnections& block, char* out,
+                 DecisionTally* tally) {
+  const char* sources = block.sources().data();
+  const char* destinations = block.destinations().data();
+  const uint32_t* port_protocols = block.port_protocols().data();
+  const int n = block.port_protocols_size();
+  for (int i = 0; i < n; ++i) {
+    const uint32_t port = port_protocols[i] & 0xffff;
+    const uint32_t protocol = port_protocols[i] >> 16;
+    if (port == 0 || protocol > kMaxCompactProtocol) {
+      out[i] = kDenyByte;
+      ++tally->by_reason[static_cast<size_t>(Reason::kInvalid)];
+      continue;
+    }
+    const Decision decision = snapshot.Decide(
+        LoadAddress<kWidth>(sources + i * kWidth),
+        LoadAddress<kWidth>(destinations + i * kWidth),
+        static_cast<uint16_t>(port), kCompactProtocols[protocol]);
+    out[i] = decision.allowed ? kAllowByte : kDenyByte;
+    ++tally->by_reason[static_cast<size_t>(decision.reason)];
+  }
+}
+
+void DecideCompact(const CompiledSnapshot& snapshot, const Blocks& blocks,
+                   size_t count, std::string* verdicts, DecisionTally* tally) {
+  verdicts->resize(count);
+  char* out = verdicts->data();
+  for (const v1::CompactConnections& block : blocks) {
+    if (block.family() == 4) {
+      DecideBlock<4>(snapshot, block, out, tally);
+    } else {
+      DecideBlock<16>(snapshot, block, out, tally);
+    }
+    out += block.port_protocols_size();
+  }
+}
+
+// A friendly endpoint after syntax checks, viewing the request's strings.
+struct ParsedEndpoint {
+  std::optional<IpAddress> ip;  // unset: a pod reference
+  std::string_view pod_namespace;
+  std::string_view pod_name;
+};
+
+// Empty on success, else what is wrong with `endpoint`.
+std::string ParseEndpoint(const v1::Endpoint& endpoint, const char* side,
+                          ParsedEndpoint* out) {
+  switch (endpoint.kind_case()) {
+    case v1::Endpoint::kIp:
+      out->ip = IpAddress::Parse(endpoint.ip());
+      if (!out->ip) {
+        return absl::StrCat(side, ": \"", endpoint.ip(),
+                            "\" is not an IP address");
+      }
+      return "";
+    case v1::Endpoint::kPod:
+      if (endpoint.pod().namespace_().empty() ||
+          endpoint.pod().name().empty()) {
+        return absl::StrCat(side, ": a pod needs a namespace and a name");
+      }
+      out->ip.reset();
+      out->pod_namespace = endpoint.pod().namespace_();
+      out->pod_name = endpoint.pod().name();
+      return "";
+    case v1::Endpoint::KIND_NOT_SET:
+      break;
+  }
+  return absl::StrCat(side, ": neither ip nor pod is set");
+}
+
+// Stores `parsed` into `out`, reusing the strings of a PodRef already there:
+// a batch of pod references allocates only for its longest names.
+void StoreEndpoint(const ParsedEndpoint& parsed, Endpoint* out) {
+  if (parsed.ip) {
+    *out = *parsed.ip;
+    return;
+  }
+  PodRef* ref = std::get_if<PodRef>(out);
+  if (ref == nullptr) ref = &out->emplace<PodRef>();
+  ref->namespace_name.assign(parsed.pod_namespace);
+  ref->name.assign(parsed.pod_name);
+}
+
+class FriendlyEvaluator {
+ public:
+  FriendlyEvaluator(const CompiledSnapshot& snapshot, bool explain,
+                    DecisionTally* tally)
+      : snapshot_(snapshot), explain_(explain), tally_(tally) {}
+
+  void Evaluate(const v1::Connection& connection, v1::Decision* out) {
+    const std::optional<Protocol> protocol = FromProto(connection.protocol());
+    if (!protocol) {
+      return Invalid(absl::StrCat("protocol ", connection.protocol(),
+                                  " is not TCP, UDP or SCTP"),
+                     out);
+    }
+    if (connection.port() == 0 || connection.port() > 65535) {
+      return Invalid(absl::StrCat("port ", connection.port(),
+                                  " is out of range: must be 1-65535"),
+                     out);
+    }
+    ParsedEndpoint source, destination;
+    if (std::string error =
+            ParseEndpoint(connection.source(), "source", &source);
+        !error.empty()) {
+      return Invalid(std::move(error), out);
+    }
+    if (std::string error = ParseEndpoint(connection.destination(),
+                                          "destination", &destination);
+        !error.empty()) {
+      return Invalid(std::move(error), out);
+    }
+    const uint16_t port = static_cast<uint16_t>(connection.port());
+    if (source.ip && destination.ip && !explain_) {
+      return Valid(
+          snapshot_.Decide(*source.ip, *destination.ip, port, *protocol), out);
+    }
+
+    StoreEndpoint(source, &scratch_.source);
+    StoreEndpoint(destination, &scratch_.destination);
+    scratch_.port = port;
+    scratch_.protocol = *protocol;
+    if (explain_) {
+      absl::StatusOr<Explanation> explanation = snapshot_.Explain(scratch_);
+      if (!explanation.ok()) {
+        return Invalid(std::string(explanation.status().message()), out);
+      }
+      ToProto(*explanation, out->mutable_explanation());
+      return Valid(explanation->decision, out);
+    }
+    absl::StatusOr<Decision> decision = snapshot_.Decide(scratch_);
+    if (!decision.ok()) {
+      return Invalid(std::string(decision.status().message()), out);
+    }
+    Valid(*decision, out);
+  }
+
+ private:
+  void Valid(const Decision& decision, v1::Decision* out) {
+    out->set_verdict(ToProtoVerdict(decision.allowed));
+    out->set_reason(ToProto(decision.reason));
+    ++tally_->by_reason[static_cast<size_t>(decision.reason)];
+  }
+
+  void Invalid(std::string error, v1::Decision* out) {
+    out->set_verdict(v1::DENY);
+    out->set_reason(v1::INVALID_CONNECTION);
+    out->set_error(std::move(error));
+    ++tally_->by_reason[static_cast<size_t>(Reason::kInvalid)];
+  }
+
+  const CompiledSnapshot& snapshot_;
+  const bool explain_;
+  DecisionTally* const tally_;
+  Connection scratch_;  // reused for pod references and explanations
+};
+
+std::string RetainedRange(absl::Span<const PublishedSnapshot> retained) {
+  if (retained.empty()) return "none";
+  return absl::StrCat(retained.front().info.version, "-",
+                      retained.back().info.version);
+}
+
+}  // namespace
+
+absl::Status EvaluateBatch(const SnapshotStore& store,
+                           const v1::CheckConnectionRequest& request,
+                           const BatchLimits& limits,
+                           v1::CheckConnectionResponse* response,
+                           DecisionTally* tally) {
+  size_t compact_count = 0;
+  if (absl::Status status = ValidateCompact(request.compact(), &compact_count);
+      !status.ok()) {
+    return status;
+  }
+  const size_t friendly_count = static_cast<size_t>(request.connections_size());
+  const size_t total = friendly_count + compact_count;
+  if (total > limits.max_batch) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch of ", total, " connections (", friendly_count, " connections + ",
+        compact_count, " compact) exceeds the maximum of ", limits.max_batch));
+  }
+
+  SnapshotStore::Reader reader(store);
+  if (reader.Current() == nullptr) {
+    return absl::UnavailableError("no snapshot loaded yet");
+  }
+  const PublishedSnapshot* published = reader.Find(request.snapshot_version());
+  if (published == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "snapshot version ", request.snapshot_version(),
+        " is not retained (retained: ", RetainedRange(reader.Retained()), ")"));
+  }
+  const CompiledSnapshot& snapshot = *published->snapshot;
+  response->set_snapshot_version(published->info.version);
+  tally->batch_size += total;
+
+  if (friendly_count > 0) {
+    FriendlyEvaluator evaluator(snapshot, request.explain(), tally);
+    auto* decisions = response->mutable_decisions();
+    decisions->Reserve(static_cast<int>(friendly_count));
+    for (const v1::Connection& connection : request.connections()) {
+      evaluator.Evaluate(connection, decisions->Add());
+    }
+  }
+  if (compact_count > 0) {
+    DecideCompact(snapshot, request.compact(), compact_count,
+                  response->mutable_compact_verdicts(), tally);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace netpol::server

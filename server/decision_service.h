@@ -1,0 +1,60 @@
+#ifndef NETPOL_SERVER_DECISION_SERVICE_H_
+#define NETPOL_SERVER_DECISION_SERVICE_H_
+
+// netpol.v1.PolicyDecisionPoint on gRPC's callback API. Handlers run on
+// gRPC's threads and never block: each batch reads the snapshot store
+// inside one lock-free Reader section (see batch_evaluator.h).
+
+#include <memory>
+
+#include "core/snapshot_store.h"
+#include "grpcpp/grpcpp.h"
+#include "netpol/v1/decision.grpc.pb.h"
+#include "server/batch_evaluator.h"
+#include "server/server_metrics.h"
+
+namespace netpol::server {
+
+class DecisionService final
+    : public netpol::v1::PolicyDecisionPoint::CallbackService {
+ public:
+  // `store` and `metrics` must outlive the service; `metrics` may be null.
+  DecisionService(const SnapshotStore& store, BatchLimits limits,
+                  ServerMetrics* metrics);
+  ~DecisionService() override;
+
+  DecisionService(const DecisionService&) = delete;
+  DecisionService& operator=(const DecisionService&) = delete;
+
+  // Request and response live on a protobuf Arena per call: a large
+  // friendly batch is thousands of small messages, freed at once.
+  grpc::ServerUnaryReactor* CheckConnection(
+      grpc::CallbackServerContext* context,
+      const v1::CheckConnectionRequest* request,
+      v1::CheckConnectionResponse* response) override;
+
+  // One response per request, in order: the next request is read only once
+  // the previous response is written. A request-level error ends the stream
+  // with that status.
+  grpc::ServerBidiReactor<v1::CheckConnectionRequest,
+                          v1::CheckConnectionResponse>*
+  CheckConnectionStream(grpc::CallbackServerContext* context) override;
+
+  grpc::ServerUnaryReactor* GetSnapshot(
+      grpc::CallbackServerContext* context,
+      const v1::GetSnapshotRequest* request,
+      v1::GetSnapshotResponse* response) override;
+
+ private:
+  class StreamReactor;
+  class ArenaAllocator;
+
+  const SnapshotStore& store_;
+  const BatchLimits limits_;
+  ServerMetrics* const metrics_;
+  std::unique_ptr<ArenaAllocator> allocator_;
+};
+
+}  // namespace netpol::server
+
+#endif  // NETPOL_SERVER_DECISION_SERVICE_H_
