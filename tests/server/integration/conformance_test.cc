@@ -7,13 +7,8 @@
 
 #include <signal.h>
 
-#include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,53 +18,16 @@
 #include "core/manifest_loader.h"
 #include "core/protocol.h"
 #include "gtest/gtest.h"
-#include "nlohmann/json.hpp"
 #include "tests/server/integration/pdp_client_util.h"
 #include "tests/server/integration/server_process.h"
-
-#ifndef NETPOL_CONFORMANCE_DIR
-#error "NETPOL_CONFORMANCE_DIR must name tests/conformance"
-#endif
+#include "tests/support/conformance_cases.h"
 
 namespace netpol::integration {
 namespace {
 
-namespace fs = std::filesystem;
 namespace pb = ::netpol::v1;
-
-fs::path ConformanceDir() {
-  if (const char* dir = std::getenv("NETPOL_CONFORMANCE_DIR"); dir && *dir) {
-    return dir;
-  }
-  return NETPOL_CONFORMANCE_DIR;
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Case directories whose cluster is valid (no "expect_error" in meta.json).
-std::vector<std::string> ValidCaseNames() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const fs::directory_entry& entry :
-       fs::directory_iterator(ConformanceDir(), ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name[0] == '.' || !entry.is_directory()) continue;
-    const fs::path meta = entry.path() / "meta.json";
-    if (fs::exists(meta)) {
-      nlohmann::json json = nlohmann::json::parse(ReadFile(meta), nullptr,
-                                                  /*allow_exceptions=*/false);
-      if (json.is_object() && json.contains("expect_error")) continue;
-    }
-    names.push_back(name);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+using ::netpol::conformance::ConformanceCase;
+using ::netpol::conformance::ExpectedRow;
 
 pb::Reason ToProto(Reason reason) {
   switch (reason) {
@@ -136,9 +94,9 @@ struct Row {
 // One case: a server on its cluster.yaml answers every row. The server is
 // signalled, not waited for, and handed to `stopping`: each takes ~2 s to
 // exit, and waiting for them one by one would make the suite minutes long.
-void CheckCase(const fs::path& dir, const CompileOptions& options,
+void CheckCase(const ConformanceCase& test_case, const CompileOptions& options,
                std::vector<std::unique_ptr<ServerProcess>>* stopping) {
-  const std::string cluster_path = (dir / "cluster.yaml").string();
+  const std::string& cluster_path = test_case.cluster_path;
 
   absl::StatusOr<Cluster> cluster = LoadManifests({cluster_path});
   ASSERT_TRUE(cluster.ok()) << cluster.status();
@@ -146,26 +104,19 @@ void CheckCase(const fs::path& dir, const CompileOptions& options,
       CompiledSnapshot::Compile(*std::move(cluster), options);
   ASSERT_TRUE(offline.ok()) << offline.status();
 
-  nlohmann::json json = nlohmann::json::parse(
-      ReadFile(dir / "expected.json"), nullptr, /*allow_exceptions=*/false);
-  ASSERT_TRUE(json.is_array()) << "expected.json must be a list";
   std::vector<Row> rows;
-  for (size_t i = 0; i < json.size(); ++i) {
-    const nlohmann::json& item = json[i];
+  for (size_t i = 0; i < test_case.rows.size(); ++i) {
+    const ExpectedRow& item = test_case.rows[i];
     Row row;
-    row.where = absl::StrCat("expected.json row ", i, ": ", item.dump());
-    std::optional<Endpoint> src =
-        ParseEndpoint(item.at("src").get<std::string>());
-    std::optional<Endpoint> dst =
-        ParseEndpoint(item.at("dst").get<std::string>());
-    std::optional<Protocol> protocol =
-        ParseProtocol(item.value("protocol", std::string("TCP")));
+    row.where = absl::StrCat("expected.json row ", i, ": ",
+                             conformance::Describe(item));
+    std::optional<Endpoint> src = ParseEndpoint(item.src);
+    std::optional<Endpoint> dst = ParseEndpoint(item.dst);
+    std::optional<Protocol> protocol = ParseProtocol(item.protocol);
     ASSERT_TRUE(src && dst && protocol) << row.where;
-    row.connection = {*src, *dst, item.at("port").get<uint32_t>(), *protocol};
+    row.connection = {*src, *dst, item.port, *protocol};
     // expected.json assumes ipBlocks match pod IPs.
-    if (options.ipblock_matches_pods) {
-      row.expected_allowed = item.at("allowed").get<bool>();
-    }
+    if (options.ipblock_matches_pods) row.expected_allowed = item.allowed;
     absl::StatusOr<Decision> decision = (*offline)->Decide(row.connection);
     ASSERT_TRUE(decision.ok()) << row.where << ": " << decision.status();
     row.offline = *decision;
@@ -262,13 +213,23 @@ void CheckCase(const fs::path& dir, const CompileOptions& options,
   server.Signal(SIGTERM);
 }
 
+// Cases whose cluster is valid (no "expect_error" in meta.json).
 void CheckEveryCase(const CompileOptions& options) {
-  const std::vector<std::string> cases = ValidCaseNames();
-  ASSERT_FALSE(cases.empty()) << "no cases under " << ConformanceDir();
+  std::vector<ConformanceCase> cases;
+  for (const std::string& name : conformance::ConformanceCaseNames()) {
+    absl::StatusOr<ConformanceCase> test_case =
+        conformance::LoadConformanceCase(name);
+    ASSERT_TRUE(test_case.ok()) << test_case.status();
+    if (!test_case->expect_error.has_value()) {
+      cases.push_back(*std::move(test_case));
+    }
+  }
+  ASSERT_FALSE(cases.empty())
+      << "no cases under " << conformance::ConformanceDir();
   std::vector<std::unique_ptr<ServerProcess>> stopping;
-  for (const std::string& name : cases) {
-    SCOPED_TRACE(name);
-    CheckCase(ConformanceDir() / name, options, &stopping);
+  for (const ConformanceCase& test_case : cases) {
+    SCOPED_TRACE(test_case.name);
+    CheckCase(test_case, options, &stopping);
   }
 }
 
