@@ -130,26 +130,57 @@ Decision CompiledSnapshot::Decide(const IpAddress& source, const IpAddress& dest
   return DecideEntries(LookUp(source), LookUp(destination), port, protocol);
 }
 
-absl::StatusOr<CompiledSnapshot::Resolved> CompiledSnapshot::Resolve(
-    const Endpoint& endpoint, const Endpoint& other) const {
-  if (const auto* ip = std::get_if<IpAddress>(&endpoint)) {
-    return Resolved{LookUp(*ip), *ip};
+const CompiledSnapshot::PodEntries* CompiledSnapshot::FindPod(const PodRef& ref) const {
+  auto ns = pods_by_name_.find(AsAbsl(ref.namespace_name));
+  if (ns == pods_by_name_.end()) return nullptr;
+  auto it = ns->second.find(AsAbsl(ref.name));
+  return it == ns->second.end() ? nullptr : &it->second;
+}
+
+absl::StatusOr<CompiledSnapshot::ResolvedPair> CompiledSnapshot::Resolve(
+    const Connection& connection) const {
+  const PodEntries* pods[2] = {nullptr, nullptr};
+  const Endpoint* ends[2] = {&connection.source, &connection.destination};
+  for (int i = 0; i < 2; ++i) {
+    if (const auto* ref = std::get_if<PodRef>(ends[i])) {
+      pods[i] = FindPod(*ref);
+      if (pods[i] == nullptr) {
+        return absl::NotFoundError(absl::StrCat("unknown pod ", ref->ToString()));
+      }
+    }
   }
-  const PodRef& ref = std::get<PodRef>(endpoint);
-  const PodEntries* found = nullptr;
-  if (auto ns = pods_by_name_.find(AsAbsl(ref.namespace_name)); ns != pods_by_name_.end()) {
-    if (auto it = ns->second.find(AsAbsl(ref.name)); it != ns->second.end()) found = &it->second;
+  // The family the connection uses, as far as named pods allow: the other
+  // side's when it is an IP; between two pods, the source's primary if the
+  // destination has it, else the destination's primary if the source has
+  // it. Without a common family each pod keeps its primary.
+  int family[2] = {pods[0] ? pods[0]->primary : 0, pods[1] ? pods[1]->primary : 0};
+  for (int i = 0; i < 2; ++i) {
+    const PodEntries* pod = pods[i];
+    if (pod == nullptr) continue;
+    if (const auto* other_ip = std::get_if<IpAddress>(ends[1 - i])) {
+      const int wanted = other_ip->is_v4() ? 0 : 1;
+      if (pod->ip[wanted]) family[i] = wanted;
+    }
   }
-  if (found == nullptr) {
-    return absl::NotFoundError(absl::StrCat("unknown pod ", ref.ToString()));
+  if (pods[0] && pods[1]) {
+    const int source_primary = pods[0]->primary, destination_primary = pods[1]->primary;
+    if (pods[0]->ip[source_primary] && pods[1]->ip[source_primary]) {
+      family[0] = family[1] = source_primary;
+    } else if (pods[0]->ip[destination_primary] && pods[1]->ip[destination_primary]) {
+      family[0] = family[1] = destination_primary;
+    }
   }
-  const PodEntries& pod = *found;
-  int family = pod.primary;
-  if (const auto* other_ip = std::get_if<IpAddress>(&other)) {
-    const int wanted = other_ip->is_v4() ? 0 : 1;
-    if (pod.ip[wanted]) family = wanted;
+  ResolvedPair resolved;
+  Resolved* out[2] = {&resolved.source, &resolved.destination};
+  for (int i = 0; i < 2; ++i) {
+    if (pods[i] != nullptr) {
+      *out[i] = Resolved{pods[i]->by_family[family[i]], pods[i]->ip[family[i]]};
+    } else {
+      const IpAddress& ip = std::get<IpAddress>(*ends[i]);
+      *out[i] = Resolved{LookUp(ip), ip};
+    }
   }
-  return Resolved{pod.by_family[family], pod.ip[family]};
+  return resolved;
 }
 
 namespace {
@@ -164,11 +195,9 @@ absl::Status CheckPort(uint32_t port) {
 
 absl::StatusOr<Decision> CompiledSnapshot::Decide(const Connection& connection) const {
   if (absl::Status status = CheckPort(connection.port); !status.ok()) return status;
-  absl::StatusOr<Resolved> source = Resolve(connection.source, connection.destination);
-  if (!source.ok()) return source.status();
-  absl::StatusOr<Resolved> destination = Resolve(connection.destination, connection.source);
-  if (!destination.ok()) return destination.status();
-  return DecideEntries(source->entry, destination->entry,
+  absl::StatusOr<ResolvedPair> resolved = Resolve(connection);
+  if (!resolved.ok()) return resolved.status();
+  return DecideEntries(resolved->source.entry, resolved->destination.entry,
                        static_cast<uint16_t>(connection.port), connection.protocol);
 }
 

@@ -85,11 +85,17 @@ class CompiledSnapshot {
     std::optional<IpAddress> ip;
   };
 
+  struct ResolvedPair {
+    Resolved source;
+    Resolved destination;
+  };
+
   const internal::EndpointEntry& LookUp(const IpAddress& ip) const;
-  // Resolves an endpoint. A pod named by reference uses its address of the
-  // family `other` uses when `other` is an IP, else its primary address.
-  absl::StatusOr<Resolved> Resolve(const Endpoint& endpoint,
-                                   const Endpoint& other) const;
+  const PodEntries* FindPod(const PodRef& ref) const;
+  // Resolves both endpoints. A pod named by reference uses the address of
+  // the family the connection uses (see the .cc); NotFound for an unknown
+  // pod.
+  absl::StatusOr<ResolvedPair> Resolve(const Connection& connection) const;
   // Egress of `source` or ingress of `destination`, evaluated rule by rule
   // on the model (independently of the tables).
   DirectionExplanation ExplainDirection(bool egress, const Resolved& source,

@@ -95,8 +95,10 @@ DirectionExplanation CompiledSnapshot::ExplainDirection(bool egress, const Resol
 absl::StatusOr<Explanation> CompiledSnapshot::Explain(const Connection& connection) const {
   absl::StatusOr<Decision> decision = Decide(connection);
   if (!decision.ok()) return decision.status();
-  absl::StatusOr<Resolved> source = Resolve(connection.source, connection.destination);
-  absl::StatusOr<Resolved> destination = Resolve(connection.destination, connection.source);
+  absl::StatusOr<ResolvedPair> resolved = Resolve(connection);
+  if (!resolved.ok()) return resolved.status();
+  const Resolved* source = &resolved->source;
+  const Resolved* destination = &resolved->destination;
   const uint16_t port = static_cast<uint16_t>(connection.port);
 
   auto describe = [&](const Endpoint& endpoint, const Resolved& resolved) {

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <system_error>
 
 #include "absl/container/flat_hash_map.h"
@@ -14,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/object_decoder.h"
+#include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
 namespace netpol {
@@ -37,47 +39,78 @@ bool IsBlankOrComment(absl::string_view line) {
   return true;
 }
 
+bool IsMarker(absl::string_view line, absl::string_view marker) {
+  return absl::StartsWith(line, marker) &&
+         (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+}
+
 // Splits a YAML stream at "---" / "..." markers so each document parses on
 // its own: one broken document does not hide errors in the others, and
-// errors can name the document. A marker at column 0 is never content.
+// errors can name the document. A marker at column 0 is never content. A
+// document starts at "---", or at the first content line of the stream or
+// after "...".
 std::vector<RawDocument> SplitDocuments(absl::string_view text) {
-  std::vector<RawDocument> docs(1);
-  bool has_content = false;  // whether docs.back() holds anything but blanks
-  bool seen_marker = false;
+  std::vector<RawDocument> docs;
+  bool open = false;  // whether lines go to docs.back()
   int line_no = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
+  for (size_t pos = 0; pos < text.size(); ++line_no) {
     size_t end = text.find('\n', pos);
     if (end == absl::string_view::npos) end = text.size();
-    absl::string_view line = text.substr(pos, end - pos);
-    const bool start_marker =
-        absl::StartsWith(line, "---") &&
-        (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
-    const bool end_marker =
-        absl::StartsWith(line, "...") &&
-        (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
-    if (start_marker) {
-      // Text before the first marker is a document only if it has content.
-      if (seen_marker || has_content) docs.emplace_back();
-      seen_marker = true;
-      has_content = false;
-      docs.back().first_line = line_no;
-      // Content may follow the marker on the same line ("--- {a: 1}").
-      if (line.size() > 3) absl::StrAppend(&docs.back().text, line.substr(3));
-      docs.back().text.push_back('\n');
-    } else if (end_marker) {
-      // Ends the document; what follows belongs to no document until "---".
-    } else {
-      if (docs.back().text.empty()) docs.back().first_line = line_no;
-      absl::StrAppend(&docs.back().text, line);
-      docs.back().text.push_back('\n');
-      if (!IsBlankOrComment(line)) has_content = true;
-    }
+    const absl::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
-    ++line_no;
+    if (IsMarker(line, "---")) {
+      docs.push_back({"", line_no});
+      open = true;
+      // Content may follow the marker on the same line ("--- {a: 1}").
+      absl::StrAppend(&docs.back().text, line.substr(3), "\n");
+      continue;
+    }
+    if (IsMarker(line, "...")) {
+      open = false;
+      continue;
+    }
+    if (!open) {
+      if (IsBlankOrComment(line)) continue;
+      docs.push_back({"", line_no});
+      open = true;
+    }
+    absl::StrAppend(&docs.back().text, line, "\n");
   }
-  if (!seen_marker && !has_content) docs.clear();
   return docs;
+}
+
+// Finds the first alias (`*name`) of a YAML document. Aliases are refused:
+// yaml-cpp shares aliased nodes, but decoding walks each reference again,
+// so a few hundred bytes of nested aliases could expand into billions of
+// objects (the "billion laughs" attack) on an admin push.
+class AliasFinder : public YAML::EventHandler {
+ public:
+  std::optional<YAML::Mark> first_alias;
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    if (!first_alias) first_alias = mark;
+  }
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Throws YAML::Exception on a syntax error, as YAML::Load would.
+std::optional<YAML::Mark> FirstAlias(const std::string& text) {
+  if (text.find('*') == std::string::npos) return std::nullopt;  // fast path
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  AliasFinder finder;
+  parser.HandleNextDocument(finder);
+  return finder.first_alias;
 }
 
 bool IsManifestFile(const fs::path& path) {
@@ -85,9 +118,14 @@ bool IsManifestFile(const fs::path& path) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
-void CollectFiles(const fs::path& dir, int depth, std::vector<fs::path>* files,
-                  std::vector<std::string>* errors) {
+// Collects manifest files below `dir`. Each directory is entered once, by
+// its canonical path, so symlink loops (`a -> .`) end at once instead of
+// multiplying at every level.
+void CollectFiles(const fs::path& dir, int depth, absl::flat_hash_set<std::string>* visited,
+                  std::vector<fs::path>* files, std::vector<std::string>* errors) {
   std::error_code ec;
+  const fs::path canonical = fs::canonical(dir, ec);
+  if (!visited->insert(ec ? dir.string() : canonical.string()).second) return;
   std::vector<fs::path> entries;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().filename().string().starts_with(".")) continue;
@@ -100,7 +138,7 @@ void CollectFiles(const fs::path& dir, int depth, std::vector<fs::path>* files,
   std::sort(entries.begin(), entries.end());
   for (const fs::path& entry : entries) {
     if (fs::is_directory(entry, ec)) {
-      if (depth < kMaxDirectoryDepth) CollectFiles(entry, depth + 1, files, errors);
+      if (depth < kMaxDirectoryDepth) CollectFiles(entry, depth + 1, visited, files, errors);
     } else if (IsManifestFile(entry)) {
       files->push_back(entry);
     }
@@ -119,6 +157,12 @@ class DocumentDecoder {
       const std::string location = absl::StrCat(source, ": document ", number);
       YAML::Node root;
       try {
+        if (std::optional<YAML::Mark> alias = FirstAlias(docs[i].text)) {
+          errors_->push_back(absl::StrCat(location, ": line ",
+                                          docs[i].first_line + alias->line + 1,
+                                          ": YAML aliases (*name) are not supported"));
+          continue;
+        }
         root = YAML::Load(docs[i].text);
       } catch (const YAML::Exception& e) {
         errors_->push_back(absl::StrCat(location, ": invalid YAML at line ",
@@ -143,8 +187,19 @@ class DocumentDecoder {
     }
   }
 
+  // The kind and apiVersion a typed list (PodList, ...) gives its items,
+  // which the API server sends without their own.
+  struct ListDefaults {
+    std::string kind;
+    std::string api_version;
+  };
+
+  static std::string ScalarOr(const YAML::Node& node, const std::string& fallback) {
+    return node.IsDefined() && node.IsScalar() ? node.Scalar() : fallback;
+  }
+
   void DecodeObject(const YAML::Node& object, const SourceLocation& source,
-                    FieldErrors& errors) {
+                    FieldErrors& errors, const ListDefaults* list = nullptr) {
     if (!object.IsMap()) {
       errors.Add("", object.IsSequence()
                          ? "expected a map (a Kubernetes object), got a list"
@@ -152,17 +207,25 @@ class DocumentDecoder {
       return;
     }
     const YAML::Node kind_node = object["kind"];
-    const YAML::Node version_node = object["apiVersion"];
-    if (!kind_node.IsDefined() || !kind_node.IsScalar()) {
+    if (kind_node.IsDefined() && !kind_node.IsScalar()) {
+      errors.Add("kind", "expected a string");
+      return;
+    }
+    const std::string kind = ScalarOr(kind_node, list ? list->kind : "");
+    if (kind.empty()) {
       errors.Add("kind", "required (a string)");
       return;
     }
-    const std::string kind = kind_node.Scalar();
     const std::string api_version =
-        version_node.IsDefined() && version_node.IsScalar() ? version_node.Scalar() : "";
+        ScalarOr(object["apiVersion"], list ? list->api_version : "");
     const YAML::Node items = object["items"];
     if (absl::EndsWith(kind, "List") && items.IsDefined()) {
-      DecodeList(items, source, errors);
+      if (list != nullptr) {
+        errors.Add("", "a List inside a List is not supported");
+        return;
+      }
+      DecodeList(items, ListDefaults{kind.substr(0, kind.size() - 4), api_version}, source,
+                 errors);
       return;
     }
     const bool core_kind = kind == "Namespace" || kind == "Pod";
@@ -194,8 +257,9 @@ class DocumentDecoder {
     }
   }
 
-  void DecodeList(const YAML::Node& items, const SourceLocation& source,
-                  FieldErrors& errors) {
+  // `defaults.kind` is empty for a plain `kind: List`.
+  void DecodeList(const YAML::Node& items, const ListDefaults& defaults,
+                  const SourceLocation& source, FieldErrors& errors) {
     if (items.IsNull()) return;
     if (!items.IsSequence()) {
       errors.Add("items", "expected a list");
@@ -206,7 +270,7 @@ class DocumentDecoder {
       item_source.prefix = absl::StrCat(source.prefix.empty() ? "" : source.prefix + ".",
                                         "items[", i, "]");
       FieldErrors item_errors(errors.location(), item_source.prefix, errors_);
-      DecodeObject(items[i], item_source, item_errors);
+      DecodeObject(items[i], item_source, item_errors, &defaults);
     }
   }
 
@@ -258,7 +322,8 @@ void ManifestLoader::AddPath(const std::string& path) {
     return;
   }
   std::vector<fs::path> files;
-  CollectFiles(path, 0, &files, &errors_);
+  absl::flat_hash_set<std::string> visited;
+  CollectFiles(path, 0, &visited, &files, &errors_);
   if (files.empty()) {
     errors_.push_back(absl::StrCat(path, ": no .yaml, .yml or .json files found"));
   }

@@ -101,9 +101,11 @@ std::optional<int64_t> GetInteger(const Node& node, absl::string_view path,
 std::optional<bool> GetBool(const Node& node, absl::string_view path,
                             FieldErrors& errors) {
   if (IsAbsent(node)) return std::nullopt;
+  // YAML 1.2's core schema spellings.
   if (node.IsScalar() && node.Tag() != "!") {
-    if (node.Scalar() == "true") return true;
-    if (node.Scalar() == "false") return false;
+    const std::string& text = node.Scalar();
+    if (text == "true" || text == "True" || text == "TRUE") return true;
+    if (text == "false" || text == "False" || text == "FALSE") return false;
   }
   errors.Add(path, "expected a boolean (true or false)");
   return std::nullopt;

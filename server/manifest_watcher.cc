@@ -120,12 +120,15 @@ absl::Status ManifestWatcher::WatchRoot(const Root& root) {
   return absl::OkStatus();
 }
 
-void ManifestWatcher::WatchTree(const std::string& path, int depth) {
+void ManifestWatcher::WatchTree(const std::string& path, int depth,
+                                absl::flat_hash_set<int>* seen) {
   if (depth > kMaxDepth) return;
   // A directory that vanished meanwhile is simply not watched; the event
   // that removed it already counts as a change.
   const int wd = inotify_add_watch(inotify_fd_, path.c_str(), kDirMask);
   if (wd < 0) return;
+  // inotify returns the existing watch for a directory seen before.
+  if (!seen->insert(wd).second) return;
   WatchedDir& dir = watches_[wd];
   dir.path = path;
   dir.whole = true;
@@ -135,7 +138,7 @@ void ManifestWatcher::WatchTree(const std::string& path, int depth) {
     const std::string name = it->path().filename().string();
     std::error_code type_error;
     if (!IsHidden(name) && it->is_directory(type_error)) {
-      WatchTree(it->path().string(), depth + 1);
+      WatchTree(it->path().string(), depth + 1, seen);
     }
   }
 }

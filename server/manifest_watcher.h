@@ -70,7 +70,14 @@ class ManifestWatcher {
                   Options options);
 
   absl::Status WatchRoot(const Root& root);
-  void WatchTree(const std::string& dir, int depth);
+  // Watches `dir` and the directories below it. `seen` holds the watches
+  // made by this walk: a directory reached twice (a symlink loop) is
+  // walked once.
+  void WatchTree(const std::string& dir, int depth, absl::flat_hash_set<int>* seen);
+  void WatchTree(const std::string& dir, int depth) {
+    absl::flat_hash_set<int> seen;
+    WatchTree(dir, depth, &seen);
+  }
   // Reads the pending events; true if any concerns the manifests.
   bool DrainEvents();
   void Run();

@@ -96,6 +96,9 @@ struct ThreadRecord {
     if (slot == nullptr) return;
     slot->owned.store(false, std::memory_order_release);
     TheDomain().owned_slots.fetch_sub(1, std::memory_order_relaxed);
+    // A read section begun by a later thread_local destructor must not
+    // reuse a slot another thread may have claimed by then.
+    slot = nullptr;
   }
 };
 

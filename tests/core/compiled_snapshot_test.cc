@@ -870,7 +870,27 @@ TEST_F(SnapshotTest, DualStackEgressIpBlockUsesFamilyInUse) {
   EXPECT_EQ(D("fd00::40", "x/srv"), kByPolicy) << "srv's IPv6 address";
   EXPECT_EQ(D("10.0.1.40", "x/srv"), kDeniedEgress) << "srv's IPv4 address";
   EXPECT_EQ(D("x/d4", "x/srv"), kDeniedEgress) << "srv's primary is IPv4";
-  EXPECT_EQ(D("x/d4", "x/d6"), kByPolicy) << "d6's primary is IPv6";
+  EXPECT_EQ(D("x/d4", "x/d6"), kDeniedEgress)
+      << "both dual-stack: the source's primary family (IPv4) is used";
+  EXPECT_EQ(D("x/d6", "x/d4"), kNotIsolated) << "d6 is not isolated";
+}
+
+TEST_F(SnapshotTest, NamedPodsUseTheFamilyTheyShare) {
+  Build(absl::StrCat(
+      PodYaml("x", "v6only", "{app: v6only}", "fd00::1"),
+      PodYaml("y", "dual", "{app: dual}", "10.0.0.2,fd00::2"),
+      PolicyYaml("x", "p", R"(  podSelector: {matchLabels: {app: v6only}}
+  policyTypes: [Egress]
+  egress: [{to: [{ipBlock: {cidr: "fd00::/64"}}]}]
+)"),
+      PolicyYaml("y", "q", R"(  podSelector: {matchLabels: {app: dual}}
+  policyTypes: [Egress]
+  egress: [{to: [{ipBlock: {cidr: "fd00::/64"}}]}]
+)")));
+  // Only IPv6 can carry these connections, whatever dual's primary is.
+  EXPECT_EQ(D("x/v6only", "y/dual"), kByPolicy);
+  EXPECT_EQ(D("y/dual", "x/v6only"), kByPolicy);
+  EXPECT_EQ(D("fd00::1", "fd00::2"), kByPolicy);
 }
 
 // --- Pending pods

@@ -34,9 +34,39 @@ struct Resolved {
   bool family_fallback = false;
 };
 
+const Pod* FindPod(const Cluster& cluster, const Endpoint& endpoint) {
+  const PodRef* ref = std::get_if<PodRef>(&endpoint);
+  if (ref == nullptr) return nullptr;
+  for (const Pod& pod : cluster.pods) {
+    if (pod.namespace_name == ref->namespace_name && pod.name == ref->name) return &pod;
+  }
+  return nullptr;
+}
+
+bool HasFamily(const Pod& pod, IpFamily family) {
+  for (const IpAddress& ip : pod.ips) {
+    if (ip.family == family) return true;
+  }
+  return false;
+}
+
+// Between two pods named by reference, the family the connection uses:
+// the source's primary if the destination has it, else the destination's
+// primary if the source has it; none when they share no family.
+std::optional<IpFamily> SharedFamily(const Pod* source, const Pod* destination) {
+  if (source == nullptr || destination == nullptr) return std::nullopt;
+  if (source->ips.empty() || destination->ips.empty()) return std::nullopt;
+  for (const Pod* first : {source, destination}) {
+    const IpFamily family = first->ips[0].family;
+    if (HasFamily(*source, family) && HasFamily(*destination, family)) return family;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<Resolved> Resolve(const Cluster& cluster,
                                  const Endpoint& endpoint,
-                                 const Endpoint& other) {
+                                 const Endpoint& other,
+                                 std::optional<IpFamily> shared_family) {
   Resolved r;
   if (const IpAddress* ip = std::get_if<IpAddress>(&endpoint)) {
     r.ip = *ip;
@@ -64,6 +94,11 @@ absl::StatusOr<Resolved> Resolve(const Cluster& cluster,
       if (pod_ip.family == other_ip->family) r.ip = pod_ip;
     }
     if (!r.ip && !found->ips.empty()) r.family_fallback = true;
+  }
+  if (shared_family) {
+    for (const IpAddress& pod_ip : found->ips) {
+      if (pod_ip.family == *shared_family) r.ip = pod_ip;
+    }
   }
   if (!r.ip && !found->ips.empty()) r.ip = found->ips[0];
   return r;
@@ -218,11 +253,14 @@ absl::StatusOr<Result> Evaluate(const Cluster& cluster,
     return absl::InvalidArgumentError("port out of range");
   }
   const uint16_t port = static_cast<uint16_t>(connection.port);
+  const std::optional<IpFamily> shared =
+      SharedFamily(FindPod(cluster, connection.source),
+                   FindPod(cluster, connection.destination));
   absl::StatusOr<Resolved> src =
-      Resolve(cluster, connection.source, connection.destination);
+      Resolve(cluster, connection.source, connection.destination, shared);
   if (!src.ok()) return src.status();
   absl::StatusOr<Resolved> dst =
-      Resolve(cluster, connection.destination, connection.source);
+      Resolve(cluster, connection.destination, connection.source, shared);
   if (!dst.ok()) return dst.status();
 
   Result result;

@@ -159,6 +159,22 @@ TEST_F(SnapshotPublisherTest, LogQuotesAtMostThreeErrors) {
   EXPECT_THAT(log_[0], HasSubstr("; ... and 3 more"));
 }
 
+TEST_F(SnapshotPublisherTest, ReplyOfManyErrorsFitsInTrailers) {
+  // 200 errors would not fit in gRPC's trailing metadata; the reply lists
+  // what fits in 4 KiB and the log gets every error.
+  std::vector<ManifestText> texts;
+  for (int i = 0; i < 100; ++i) {
+    texts.push_back({absl::StrCat("bad", i, ".yaml"), kTwoBadPolicies});
+  }
+  absl::StatusOr<SnapshotInfo> info = publisher_->PublishTexts(texts, "push", false);
+  ASSERT_EQ(info.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LE(info.status().message().size(), 4096u + 100u);
+  const std::string reply(info.status().message());
+  EXPECT_THAT(reply, StartsWith("bad0.yaml: document 1: "));
+  EXPECT_THAT(reply, ::testing::EndsWith(" more errors (the server log lists all of them)"));
+  EXPECT_THAT(log_, SizeIs(1 + 200));  // the summary, then every error
+}
+
 TEST_F(SnapshotPublisherTest, DryRunPublishesNothing) {
   absl::StatusOr<SnapshotInfo> dry = publisher_->PublishTexts(
       {{"pods.yaml", kTwoPods}}, "admin push: try", /*dry_run=*/true);
