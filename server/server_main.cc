@@ -20,6 +20,7 @@
 #include <climits>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <memory>
 #include <string>
@@ -444,7 +445,11 @@ int Run(const Config& config, const sigset_t& stop_signals) {
   data_server->Shutdown(deadline);
   admin_server->Shutdown(deadline);
   Log("stopped");
-  return 0;
+  // Every RPC has drained. Skip the destructors: prometheus-cpp's
+  // civetweb server waits out a 2 s poll quantum when stopped, which would
+  // hold every restart (and every test) for nothing.
+  std::fflush(nullptr);
+  std::_Exit(0);
 }
 
 }  // namespace
