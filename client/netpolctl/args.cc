@@ -22,7 +22,8 @@ const std::vector<std::string>& ParsedArgs::Values(
 }
 
 absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const char* const> args,
-                                     absl::Span<const FlagSpec> flags) {
+                                     absl::Span<const FlagSpec> flags,
+                                     size_t max_positionals) {
   ParsedArgs parsed;
   for (size_t i = 0; i < args.size(); ++i) {
     absl::string_view arg = args[i];
@@ -31,6 +32,10 @@ absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const char* const> args,
       continue;
     }
     if (!absl::StartsWith(arg, "--") || arg == "--") {
+      if (arg != "--" && parsed.positionals.size() < max_positionals) {
+        parsed.positionals.emplace_back(arg);
+        continue;
+      }
       return absl::InvalidArgumentError(
           absl::StrCat("unexpected argument '", arg, "'"));
     }

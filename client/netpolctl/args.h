@@ -26,6 +26,7 @@ struct FlagSpec {
 struct ParsedArgs {
   bool help = false;  // -h or --help was given
   absl::flat_hash_map<std::string, std::vector<std::string>> values;
+  std::vector<std::string> positionals;  // arguments that are not flags
 
   bool Has(absl::string_view name) const { return values.contains(name); }
   // The value of a non-repeatable flag, if given.
@@ -36,9 +37,11 @@ struct ParsedArgs {
 
 // Parses the arguments after the subcommand name. InvalidArgument names
 // the offending argument: an unknown flag, a missing or unexpected value, a
-// non-repeatable flag given twice, or a positional argument.
+// non-repeatable flag given twice, or more than `max_positionals`
+// positional arguments.
 absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const char* const> args,
-                                     absl::Span<const FlagSpec> flags);
+                                     absl::Span<const FlagSpec> flags,
+                                     size_t max_positionals = 0);
 
 }  // namespace netpol::netpolctl
 

@@ -4,29 +4,40 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "client/netpolctl/command.h"
+#include "client/netpolctl/decision_source.h"
+#include "client/netpolctl/decision_source_flags.h"
 #include "client/netpolctl/output_format.h"
 #include "client/netpolctl/query_parser.h"
+#include "client/netpolctl/remote_flags.h"
 #include "client/netpolctl/snapshot_loader.h"
-#include "core/compiled_snapshot.h"
 
 namespace netpol::netpolctl {
 namespace {
 
 constexpr FlagSpec kFlags[] = {
-    kManifestsFlag,        {"src", true, false},      {"dst", true, false},
-    {"port", true, false}, {"protocol", true, false}, {"explain", false, false},
+    kManifestsFlag,
+    {"src", true, false},
+    {"dst", true, false},
+    {"port", true, false},
+    {"protocol", true, false},
+    {"explain", false, false},
     kNoIpBlockPodsFlag,
+    kServerFlag,
+    kTimeoutFlag,
 };
 
 constexpr char kUsage[] =
     R"(Usage: netpolctl check --manifests PATH [--manifests PATH ...]
                       --src S --dst D --port N [--protocol P] [--explain]
                       [--no-ipblock-pods]
+       netpolctl check --server ADDR [--timeout D]
+                      --src S --dst D --port N [--protocol P] [--explain]
 
 Decides one connection and prints the verdict, e.g.
   ALLOW x/a -> y/b TCP/80 (ALLOWED_BY_POLICY)
@@ -41,10 +52,14 @@ Flags:
   --explain          also print the policies and rules behind the verdict
   --no-ipblock-pods  ipBlock peers match only addresses outside the cluster,
                      not pod IPs
+  --server ADDR      ask the netpol-pdp data plane at ADDR (host:port)
+                     instead of evaluating --manifests locally; the output
+                     is the same
+  --timeout D        deadline of the RPC, e.g. 500ms or 10s (default 10s)
 
 Exit status: 0 a verdict was printed, whether ALLOW or DENY; 1 the
 connection is invalid (bad endpoint, port or protocol, unknown pod); 2 usage
-or manifest error.
+or manifest error, or the server could not be reached or failed.
 )";
 
 absl::StatusOr<Connection> ConnectionFromFlags(const ParsedArgs& args) {
@@ -79,32 +94,33 @@ int Run(const ParsedArgs& args) {
       return kExitUsage;
     }
   }
-  std::unique_ptr<const CompiledSnapshot> snapshot =
-      LoadSnapshotFromFlags(args, "check");
-  if (snapshot == nullptr) return kExitUsage;
+  std::unique_ptr<DecisionSource> source =
+      DecisionSourceFromFlags(args, "check");
+  if (source == nullptr) return kExitUsage;
 
   absl::StatusOr<Connection> connection = ConnectionFromFlags(args);
   if (!connection.ok()) {
     PrintError("check", connection.status().message());
     return kExitInvalidInput;
   }
-  std::string output;
-  if (args.Has("explain")) {
-    absl::StatusOr<Explanation> explanation = snapshot->Explain(*connection);
-    if (!explanation.ok()) {
-      PrintError("check", explanation.status().message());
-      return kExitInvalidInput;
-    }
-    output = absl::StrCat(VerdictLine(*connection, explanation->decision), "\n",
-                          explanation->ToText());
+  const bool explain = args.Has("explain");
+  std::vector<Answer> answers;
+  if (absl::Status status =
+          source->Decide({&*connection, 1}, explain, &answers);
+      !status.ok()) {
+    PrintError("check", status.message());
+    return kExitUsage;
+  }
+  const Answer& answer = answers[0];
+  if (!answer.status.ok()) {
+    PrintError("check", answer.status.message());
+    return kExitInvalidInput;
+  }
+  std::string output =
+      absl::StrCat(VerdictLine(*connection, answer.explanation.decision), "\n");
+  if (explain) {
+    absl::StrAppend(&output, answer.explanation.ToText());
     if (output.back() != '\n') output.push_back('\n');
-  } else {
-    absl::StatusOr<Decision> decision = snapshot->Decide(*connection);
-    if (!decision.ok()) {
-      PrintError("check", decision.status().message());
-      return kExitInvalidInput;
-    }
-    output = absl::StrCat(VerdictLine(*connection, *decision), "\n");
   }
   std::fwrite(output.data(), 1, output.size(), stdout);
   return kExitOk;

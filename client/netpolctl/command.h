@@ -1,6 +1,8 @@
 #ifndef NETPOL_CLIENT_NETPOLCTL_COMMAND_H_
 #define NETPOL_CLIENT_NETPOLCTL_COMMAND_H_
 
+#include <cstddef>
+
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "client/netpolctl/args.h"
@@ -12,8 +14,9 @@ enum ExitCode : int {
   kExitOk = 0,
   // Some input (a query line, the connection given to check) was invalid.
   kExitInvalidInput = 1,
-  // Bad usage, unreadable or invalid manifests, or an I/O failure: nothing
-  // (or not everything) was evaluated.
+  // Bad usage, unreadable or invalid manifests, an I/O failure, or a server
+  // that could not be reached or failed: nothing (or not everything) was
+  // evaluated.
   kExitUsage = 2,
 };
 
@@ -23,6 +26,7 @@ struct Command {
   absl::string_view usage;    // full text, for `netpolctl <name> --help`
   absl::Span<const FlagSpec> flags;
   int (*run)(const ParsedArgs& args);  // returns an ExitCode
+  size_t max_positionals = 0;          // arguments other than flags
 };
 
 // Prints "netpolctl <command>: <message>" to stderr.
@@ -34,6 +38,9 @@ const Command& EvalCommand();
 const Command& CheckCommand();
 const Command& MatrixCommand();
 const Command& ValidateCommand();
+const Command& SnapshotInfoCommand();
+const Command& SnapshotApplyCommand();
+const Command& SnapshotRollbackCommand();
 
 }  // namespace netpol::netpolctl
 

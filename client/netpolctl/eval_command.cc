@@ -7,17 +7,20 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "client/netpolctl/command.h"
+#include "client/netpolctl/decision_source.h"
+#include "client/netpolctl/decision_source_flags.h"
 #include "client/netpolctl/line_reader.h"
 #include "client/netpolctl/output_format.h"
 #include "client/netpolctl/query_parser.h"
+#include "client/netpolctl/remote_flags.h"
 #include "client/netpolctl/snapshot_loader.h"
-#include "core/compiled_snapshot.h"
 
 namespace netpol::netpolctl {
 namespace {
@@ -27,11 +30,15 @@ constexpr FlagSpec kFlags[] = {
     {"queries", true, false},
     {"explain", false, false},
     kNoIpBlockPodsFlag,
+    kServerFlag,
+    kTimeoutFlag,
 };
 
 constexpr char kUsage[] =
     R"(Usage: netpolctl eval --manifests PATH [--manifests PATH ...]
                      [--queries FILE|-] [--explain] [--no-ipblock-pods]
+       netpolctl eval --server ADDR [--timeout D] [--queries FILE|-]
+                     [--explain]
 
 Decides connections read as JSON Lines, one query per line:
   {"src": "x/a", "dst": "192.0.2.1", "port": 80, "protocol": "TCP"}
@@ -54,10 +61,17 @@ Flags:
                      rules of both directions, and a text account
   --no-ipblock-pods  ipBlock peers match only addresses outside the cluster,
                      not pod IPs
+  --server ADDR      ask the netpol-pdp data plane at ADDR (host:port)
+                     instead of evaluating --manifests locally: queries go
+                     in batches of 1000 per CheckConnection RPC; lines that
+                     do not parse are answered locally; the output is the
+                     same
+  --timeout D        deadline of each RPC, e.g. 500ms or 10s (default 10s)
 
 Exit status: 0 every line was answered; 1 some lines were invalid (the
 others are still answered); 2 usage, I/O or manifest error (manifest errors
-are printed to stderr and nothing is evaluated).
+are printed to stderr and nothing is evaluated), or the server could not be
+reached or failed (lines answered before stay printed).
 )";
 
 struct FileCloser {
@@ -99,41 +113,105 @@ class OutputBuffer {
   std::string buffer_;
 };
 
+// Lines read but not yet answered: each is a connection to decide or the
+// error of a line that did not parse.
+class PendingLines {
+ public:
+  // Lines are answered once `batch_size` of them are pending.
+  explicit PendingLines(size_t batch_size) : batch_size_(batch_size) {}
+
+  void AddConnection(const Connection& connection) {
+    connections_.push_back(connection);
+    errors_.emplace_back();
+  }
+  void AddError(std::string error_line) {
+    errors_.push_back(std::move(error_line));
+  }
+  bool full() const { return errors_.size() >= batch_size_; }
+
+  // Decides the pending connections and writes every pending line, in
+  // order. Returns whether every line was valid.
+  absl::StatusOr<bool> Resolve(DecisionSource& source, bool explain,
+                               int64_t first_line, OutputBuffer& output) {
+    if (!connections_.empty()) {
+      absl::Status status = source.Decide(connections_, explain, &answers_);
+      if (!status.ok()) return status;
+    }
+    bool all_valid = true;
+    size_t next_answer = 0;
+    for (size_t i = 0; i < errors_.size(); ++i) {
+      if (!errors_[i].empty()) {
+        all_valid = false;
+        output.Line(errors_[i]);
+        continue;
+      }
+      const Answer& answer = answers_[next_answer++];
+      if (!answer.status.ok()) {
+        all_valid = false;
+        output.Line(ErrorLineJson(first_line + static_cast<int64_t>(i),
+                                  answer.status.message()));
+      } else if (explain) {
+        output.Line(DumpJson(ExplainedDecisionToJson(answer.explanation)));
+      } else {
+        output.Line(decisions_.Get(answer.explanation.decision));
+      }
+    }
+    connections_.clear();
+    errors_.clear();
+    return all_valid;
+  }
+  size_t size() const { return errors_.size(); }
+
+ private:
+  const size_t batch_size_;
+  std::vector<Connection> connections_;
+  // One per line; empty for a line whose connection is in connections_.
+  std::vector<std::string> errors_;
+  std::vector<Answer> answers_;
+  DecisionJsonCache decisions_;
+};
+
 // Answers every line of `in` on `out`. Returns whether every line was
-// valid, or the I/O error that stopped it.
-absl::StatusOr<bool> EvalLines(const CompiledSnapshot& snapshot, std::FILE* in,
+// valid, or the error that stopped it.
+absl::StatusOr<bool> EvalLines(DecisionSource& source, std::FILE* in,
                                std::FILE* out, bool explain) {
   LineReader reader(in);
-  // Someone typing queries wants each answer at once.
-  OutputBuffer output(out, isatty(fileno(in)) != 0);
+  // Someone typing queries wants each answer at once; otherwise one RPC per
+  // 1000 lines keeps the server's batch limit far away.
+  const bool interactive = isatty(fileno(in)) != 0;
+  OutputBuffer output(out, interactive);
+  PendingLines pending(interactive ? 1 : 1000);
   QueryParser parser;
-  DecisionJsonCache decisions;
   Connection connection;
   bool all_valid = true;
   int64_t line_number = 0;
   absl::string_view line;
+  auto answer_pending = [&]() -> absl::Status {
+    const int64_t first_line =
+        line_number + 1 - static_cast<int64_t>(pending.size());
+    absl::StatusOr<bool> valid =
+        pending.Resolve(source, explain, first_line, output);
+    if (!valid.ok()) return valid.status();
+    all_valid = all_valid && *valid;
+    return absl::OkStatus();
+  };
   while (!output.failed() && reader.Next(&line)) {
     ++line_number;
-    absl::Status status = parser.Parse(line, &connection);
-    if (status.ok() && explain) {
-      absl::StatusOr<Explanation> explanation = snapshot.Explain(connection);
-      if (explanation.ok()) {
-        output.Line(DumpJson(ExplainedDecisionToJson(*explanation)));
-      } else {
-        status = explanation.status();
-      }
-    } else if (status.ok()) {
-      absl::StatusOr<Decision> decision = snapshot.Decide(connection);
-      if (decision.ok()) {
-        output.Line(decisions.Get(*decision));
-      } else {
-        status = decision.status();
+    if (absl::Status status = parser.Parse(line, &connection); status.ok()) {
+      pending.AddConnection(connection);
+    } else {
+      pending.AddError(ErrorLineJson(line_number, status.message()));
+    }
+    if (pending.full()) {
+      if (absl::Status status = answer_pending(); !status.ok()) {
+        output.Flush();
+        return status;
       }
     }
-    if (!status.ok()) {
-      all_valid = false;
-      output.Line(ErrorLineJson(line_number, status.message()));
-    }
+  }
+  if (absl::Status status = answer_pending(); !status.ok()) {
+    output.Flush();
+    return status;
   }
   if (reader.failed()) {
     return absl::DataLossError(
@@ -147,9 +225,9 @@ absl::StatusOr<bool> EvalLines(const CompiledSnapshot& snapshot, std::FILE* in,
 }
 
 int Run(const ParsedArgs& args) {
-  std::unique_ptr<const CompiledSnapshot> snapshot =
-      LoadSnapshotFromFlags(args, "eval");
-  if (snapshot == nullptr) return kExitUsage;
+  std::unique_ptr<DecisionSource> source =
+      DecisionSourceFromFlags(args, "eval");
+  if (source == nullptr) return kExitUsage;
 
   std::FILE* in = stdin;
   std::unique_ptr<std::FILE, FileCloser> queries_file;
@@ -164,7 +242,7 @@ int Run(const ParsedArgs& args) {
     in = queries_file.get();
   }
   absl::StatusOr<bool> all_valid =
-      EvalLines(*snapshot, in, stdout, args.Has("explain"));
+      EvalLines(*source, in, stdout, args.Has("explain"));
   if (!all_valid.ok()) {
     PrintError("eval", all_valid.status().message());
     return kExitUsage;

@@ -6,19 +6,43 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "client/netpolctl/args.h"
 #include "client/netpolctl/command.h"
+#include "client/netpolctl/remote_flags.h"
 
 namespace netpol::netpolctl {
 namespace {
 
 absl::Span<const Command* const> Commands() {
-  static const Command* const commands[] = {
-      &EvalCommand(), &CheckCommand(), &MatrixCommand(), &ValidateCommand()};
+  static const Command* const commands[] = {&EvalCommand(),
+                                            &CheckCommand(),
+                                            &MatrixCommand(),
+                                            &ValidateCommand(),
+                                            &SnapshotInfoCommand(),
+                                            &SnapshotApplyCommand(),
+                                            &SnapshotRollbackCommand()};
   return commands;
+}
+
+// Commands named "<group> <sub>", e.g. "snapshot info".
+constexpr absl::string_view kSnapshotGroup = "snapshot";
+
+// Flags that may also come before the command, as in
+// `netpolctl --server ADDR eval`: they are handed to the command as if
+// given after it.
+bool IsLeadingFlag(absl::string_view arg) {
+  for (const FlagSpec& flag : {kServerFlag, kAdminFlag, kTimeoutFlag}) {
+    const std::string spelled = absl::StrCat("--", flag.name);
+    if (arg == spelled || absl::StartsWith(arg, absl::StrCat(spelled, "="))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 void Print(std::FILE* file, absl::string_view text) {
@@ -28,19 +52,27 @@ void Print(std::FILE* file, absl::string_view text) {
 std::string MainUsage() {
   std::string usage =
       "Usage: netpolctl <command> [flags]\n\n"
-      "Answers Kubernetes NetworkPolicy questions offline, from manifests.\n\n"
+      "       netpolctl --server ADDR <command> [flags]\n\n"
+      "Answers Kubernetes NetworkPolicy questions offline, from manifests,\n"
+      "or from a live netpol-pdp: check and eval take --server ADDR (the\n"
+      "data plane, host:port) instead of --manifests and print the same\n"
+      "output; matrix and validate are offline only. The snapshot commands\n"
+      "talk to a server: info to the data plane (--server), apply and\n"
+      "rollback to the admin service (--admin, default 127.0.0.1:50052).\n"
+      "--server, --admin and --timeout may come before the command.\n\n"
       "Commands:\n";
   for (const Command* command : Commands()) {
     absl::StrAppend(&usage, "  ", command->name,
-                    std::string(10 - command->name.size(), ' '),
+                    std::string(19 - command->name.size(), ' '),
                     command->summary, "\n");
   }
-  absl::StrAppend(&usage,
-                  "  version   print the version\n"
-                  "  help      print this help, or `help <command>`\n\n"
-                  "Run 'netpolctl <command> --help' for a command's flags.\n"
-                  "Exit status: 0 success, 1 invalid input, 2 usage or "
-                  "manifest error.\n");
+  absl::StrAppend(
+      &usage,
+      "  version            print the version\n"
+      "  help               print this help, or `help <command>`\n\n"
+      "Run 'netpolctl <command> --help' for a command's flags.\n"
+      "Exit status: 0 success, 1 invalid input, 2 usage or manifest error,\n"
+      "or a server that could not be reached or failed.\n");
   return usage;
 }
 
@@ -52,21 +84,36 @@ const Command* FindCommand(absl::string_view name) {
 }
 
 int Main(absl::Span<const char* const> argv) {
-  if (argv.size() < 2) {
+  std::vector<const char*> leading_flags;
+  size_t next = 1;
+  while (next < argv.size() && IsLeadingFlag(argv[next])) {
+    leading_flags.push_back(argv[next++]);
+    const bool inline_value = absl::StrContains(leading_flags.back(), "=");
+    if (!inline_value && next < argv.size()) {
+      leading_flags.push_back(argv[next++]);
+    }
+  }
+  if (next >= argv.size()) {
     Print(stderr, MainUsage());
     return kExitUsage;
   }
-  absl::string_view name = argv[1];
-  absl::Span<const char* const> rest = argv.subspan(2);
+  std::string name = argv[next++];
+  if (name == kSnapshotGroup && next < argv.size() &&
+      !absl::StartsWith(argv[next], "-")) {
+    absl::StrAppend(&name, " ", argv[next++]);
+  }
+  std::vector<const char*> rest(argv.begin() + next, argv.end());
+  rest.insert(rest.end(), leading_flags.begin(), leading_flags.end());
   if (name == "-h" || name == "--help" || (name == "help" && rest.empty())) {
     Print(stdout, MainUsage());
     return kExitOk;
   }
   if (name == "help") {
-    const Command* command = FindCommand(rest[0]);
+    std::string topic = absl::StrJoin(rest, " ");
+    const Command* command = FindCommand(topic);
     if (command == nullptr) {
       Print(stderr,
-            absl::StrCat("netpolctl help: unknown command '", rest[0], "'\n"));
+            absl::StrCat("netpolctl help: unknown command '", topic, "'\n"));
       return kExitUsage;
     }
     Print(stdout, command->usage);
@@ -80,13 +127,18 @@ int Main(absl::Span<const char* const> argv) {
     Print(stdout, "netpolctl " NETPOL_VERSION "\n");
     return kExitOk;
   }
+  if (name == kSnapshotGroup) {
+    PrintUsageError(name, "needs a subcommand: info, apply or rollback");
+    return kExitUsage;
+  }
   const Command* command = FindCommand(name);
   if (command == nullptr) {
     Print(stderr, absl::StrCat("netpolctl: unknown command '", name,
                                "'\nRun 'netpolctl --help' for usage.\n"));
     return kExitUsage;
   }
-  absl::StatusOr<ParsedArgs> args = ParseArgs(rest, command->flags);
+  absl::StatusOr<ParsedArgs> args =
+      ParseArgs(rest, command->flags, command->max_positionals);
   if (!args.ok()) {
     PrintUsageError(command->name, args.status().message());
     return kExitUsage;

@@ -33,7 +33,9 @@ constexpr char kUsage[] =
 Prints whether every pod may connect to every pod on one port: rows are
 sources, columns destinations, pods sorted by namespace and name. A pod may
 always reach itself. hostNetwork pods are left out: they use their node's
-address and NetworkPolicy does not apply to them.
+address and NetworkPolicy does not apply to them. Offline only: a matrix
+needs the pod list, which netpol-pdp does not serve (use eval --server with
+queries built from your own pod list instead).
 
 Formats:
   table  (default) aligned grid; '.' allowed, 'X' denied
