@@ -32,8 +32,10 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
@@ -371,6 +373,12 @@ int Run(const Config& config) {
 }  // namespace netpol::loadgen
 
 int main(int argc, char** argv) {
+  // --help lists flags of the file named like the binary; ours is not.
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "loadgen_main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
       "netpol-loadgen --target HOST:PORT (--duration D | --total N) "
       "[--concurrency N] [--connections N] [--batch N] "
