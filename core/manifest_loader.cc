@@ -1,12 +1,8 @@
 #include "core/manifest_loader.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <cstring>
-#include <fstream>
 #include <optional>
 #include <sstream>
-#include <system_error>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -21,10 +17,6 @@
 namespace netpol {
 namespace {
 
-namespace fs = std::filesystem;
-
-// Directory nesting followed at most; guards against symlink loops.
-constexpr int kMaxDirectoryDepth = 32;
 
 struct RawDocument {
   std::string text;
@@ -113,37 +105,6 @@ std::optional<YAML::Mark> FirstAlias(const std::string& text) {
   return finder.first_alias;
 }
 
-bool IsManifestFile(const fs::path& path) {
-  const std::string ext = path.extension().string();
-  return ext == ".yaml" || ext == ".yml" || ext == ".json";
-}
-
-// Collects manifest files below `dir`. Each directory is entered once, by
-// its canonical path, so symlink loops (`a -> .`) end at once instead of
-// multiplying at every level.
-void CollectFiles(const fs::path& dir, int depth, absl::flat_hash_set<std::string>* visited,
-                  std::vector<fs::path>* files, std::vector<std::string>* errors) {
-  std::error_code ec;
-  const fs::path canonical = fs::canonical(dir, ec);
-  if (!visited->insert(ec ? dir.string() : canonical.string()).second) return;
-  std::vector<fs::path> entries;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().filename().string().starts_with(".")) continue;
-    entries.push_back(it->path());
-  }
-  if (ec) {
-    errors->push_back(absl::StrCat(dir.string(), ": cannot read: ", ec.message()));
-    return;
-  }
-  std::sort(entries.begin(), entries.end());
-  for (const fs::path& entry : entries) {
-    if (fs::is_directory(entry, ec)) {
-      if (depth < kMaxDirectoryDepth) CollectFiles(entry, depth + 1, visited, files, errors);
-    } else if (IsManifestFile(entry)) {
-      files->push_back(entry);
-    }
-  }
-}
 
 class DocumentDecoder {
  public:
@@ -310,42 +271,9 @@ void CheckUnique(const std::vector<T>& objects, absl::string_view kind, KeyFn ke
 }  // namespace
 
 void ManifestLoader::AddPath(const std::string& path) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) {
-    errors_.push_back(absl::StrCat(path, ": cannot read: ",
-                                   ec ? ec.message() : "No such file or directory"));
-    return;
-  }
-  if (!fs::is_directory(status)) {
-    AddFile(path);
-    return;
-  }
-  std::vector<fs::path> files;
-  absl::flat_hash_set<std::string> visited;
-  CollectFiles(path, 0, &visited, &files, &errors_);
-  if (files.empty()) {
-    errors_.push_back(absl::StrCat(path, ": no .yaml, .yml or .json files found"));
-  }
-  for (const fs::path& file : files) AddFile(file.string());
-}
-
-void ManifestLoader::AddFile(const std::string& path) {
-  std::error_code ec;
-  const fs::path canonical = fs::weakly_canonical(path, ec);
-  if (!files_read_.insert(ec ? path : canonical.string()).second) return;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    errors_.push_back(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
-    return;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    errors_.push_back(absl::StrCat(path, ": cannot read: I/O error"));
-    return;
-  }
-  AddText(text.str(), path);
+  std::vector<ManifestFile> files;
+  file_reader_.Read(path, &files, &errors_);
+  for (const ManifestFile& file : files) AddText(file.content, file.name);
 }
 
 void ManifestLoader::AddText(std::string_view text, std::string_view source_name) {

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "core/manifest_files.h"
 #include "core/model.h"
 
 namespace netpol {
@@ -22,9 +22,9 @@ namespace netpol {
 //   absl::StatusOr<Cluster> cluster = std::move(loader).Finish();
 class ManifestLoader {
  public:
-  // A file, or a directory read recursively: files ending in .yaml, .yml or
-  // .json, in name order. Entries starting with "." are skipped, so the
-  // "..data" indirection of a ConfigMap volume is not read twice.
+  // A file, or a directory read recursively (see ManifestFileReader:
+  // .yaml, .yml and .json files in name order, dot entries skipped, each
+  // file and directory read once).
   void AddPath(const std::string& path);
 
   // Manifest text that did not come from a file (an admin push, a test);
@@ -40,13 +40,9 @@ class ManifestLoader {
   const std::vector<std::string>& errors() const { return errors_; }
 
  private:
-  void AddFile(const std::string& path);
-
   Cluster cluster_;
   std::vector<std::string> errors_;
-  // Canonical paths already read: a file named twice (directly and through
-  // its directory) is read once.
-  absl::flat_hash_set<std::string> files_read_;
+  ManifestFileReader file_reader_;
 };
 
 // Convenience: loads every path with one ManifestLoader.

@@ -9,12 +9,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/netpolctl/command.h"
-#include "client/netpolctl/manifest_files.h"
 #include "client/netpolctl/remote_flags.h"
 #include "client/netpolctl/snapshot_info_format.h"
 #include "client/netpolctl/snapshot_loader.h"
+#include "core/manifest_files.h"
 #include "netpol/v1/admin.grpc.pb.h"
 
 namespace netpol::netpolctl {
@@ -68,14 +69,16 @@ int Run(const ParsedArgs& args) {
     PrintUsageError(kName, timeout.status().message());
     return kExitUsage;
   }
-  absl::StatusOr<std::vector<ManifestFileText>> files =
-      ReadManifestFiles(paths);
-  if (!files.ok()) {
-    PrintError(kName, files.status().message());
+  std::vector<ManifestFile> files;
+  std::vector<std::string> read_errors;
+  ManifestFileReader reader;
+  for (const std::string& path : paths) reader.Read(path, &files, &read_errors);
+  if (!read_errors.empty()) {
+    PrintError(kName, absl::StrJoin(read_errors, "\n"));
     return kExitUsage;
   }
   v1::ApplySnapshotRequest request;
-  for (ManifestFileText& file : *files) {
+  for (ManifestFile& file : files) {
     v1::ManifestFile* out = request.add_manifests();
     out->set_name(std::move(file.name));
     out->set_content(std::move(file.content));
