@@ -13,7 +13,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/client/netpolctl_runner.h"
-#include "tests/client/pdp_server_process.h"
+#include "tests/server/integration/server_process.h"
 #include "tests/support/conformance_cases.h"
 
 namespace netpol::netpolctl::testing {
@@ -76,8 +76,10 @@ TEST_P(RemoteConformanceTest, RemoteOutputEqualsOffline) {
 
   if (test_case->expect_error.has_value()) {
     const std::string dir = MakeTestDir();
-    absl::StatusOr<std::unique_ptr<PdpServerProcess>> server =
-        PdpServerProcess::Start(WriteFile(dir, "valid.yaml", kValidCluster));
+    absl::StatusOr<std::unique_ptr<integration::ServerProcess>> server =
+        integration::ServerProcess::Start(
+            {"--manifests=" +
+             std::string(WriteFile(dir, "valid.yaml", kValidCluster))});
     ASSERT_TRUE(server.ok()) << server.status();
     RunResult applied =
         RunNetpolctl({"snapshot", "apply", "--manifests", cluster, "--admin",
@@ -94,8 +96,9 @@ TEST_P(RemoteConformanceTest, RemoteOutputEqualsOffline) {
     return;
   }
 
-  absl::StatusOr<std::unique_ptr<PdpServerProcess>> server =
-      PdpServerProcess::Start(cluster);
+  absl::StatusOr<std::unique_ptr<integration::ServerProcess>> server =
+      integration::ServerProcess::Start(
+          {"--manifests=" + std::string(cluster)});
   ASSERT_TRUE(server.ok()) << server.status();
   const std::string& address = (*server)->data_address();
   const std::string input = QueryLines(test_case->rows);

@@ -9,7 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/client/netpolctl_runner.h"
-#include "tests/client/pdp_server_process.h"
+#include "tests/server/integration/server_process.h"
 
 namespace netpol::netpolctl::testing {
 namespace {
@@ -53,8 +53,9 @@ spec:
 class RemoteTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<PdpServerProcess>> server =
-        PdpServerProcess::Start(kShop);
+    absl::StatusOr<std::unique_ptr<integration::ServerProcess>> server =
+        integration::ServerProcess::Start(
+            {"--manifests=" + std::string(kShop)});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }
@@ -62,7 +63,7 @@ class RemoteTest : public ::testing::Test {
   const std::string& data() const { return server_->data_address(); }
   const std::string& admin() const { return server_->admin_address(); }
 
-  std::unique_ptr<PdpServerProcess> server_;
+  std::unique_ptr<integration::ServerProcess> server_;
 };
 
 TEST_F(RemoteTest, SnapshotInfoApplyDryRunAndRollback) {
@@ -208,7 +209,7 @@ TEST_F(RemoteTest, UsageErrorsOfRemoteFlags) {
 }
 
 TEST(RemoteUnreachableTest, EveryRemoteCommandSaysSoAndExits2) {
-  const std::string nowhere = UnusedLoopbackAddress();
+  const std::string nowhere = integration::UnusedLoopbackAddress();
   const std::string dir = MakeTestDir();
   const std::string deny = WriteFile(dir, "deny.yaml", kDenyCluster);
   const std::vector<std::vector<std::string>> cases = {

@@ -20,6 +20,9 @@ namespace netpol::integration {
 // of them are removed at exit when every test passed.
 std::string MakeTestDir();
 
+// A loopback address nothing listens on (a port bound, then released).
+std::string UnusedLoopbackAddress();
+
 // Writes `content` to `path` through a temporary file and rename(), so a
 // watching server never reads it half-written.
 void WriteFileAtomically(const std::string& path, const std::string& content);
