@@ -4,6 +4,7 @@
 #include <atomic>
 #include <string>
 
+#include "absl/status/status.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -13,27 +14,9 @@
 namespace netpol::server {
 namespace {
 
-// grpc::StatusCode values 0..16; anything else is recorded as UNKNOWN.
+// grpc::StatusCode values 0..16 (Abseil's numbering, and names via
+// absl::StatusCodeToString); anything else is recorded as UNKNOWN.
 constexpr int kStatusCodeCount = 17;
-constexpr std::array<const char*, kStatusCodeCount> kStatusCodeNames = {
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-};
 
 constexpr std::array<const char*, kRpcMethodCount> kMethodNames = {
     "CheckConnection", "CheckConnectionStream", "GetSnapshot", "ApplySnapshot",
@@ -105,7 +88,7 @@ struct ServerMetrics::Handles {
       // Family::Add is thread-safe and returns the existing series for the
       // same labels, so racing first uses store the same pointer.
       histogram = &rpc_family->Add(
-          {{"method", kMethodNames[method]}, {"code", kStatusCodeNames[code]}},
+          {{"method", kMethodNames[method]}, {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(code))}},
           RpcBuckets());
       slot.store(histogram, std::memory_order_release);
     }
