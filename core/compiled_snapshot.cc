@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -65,9 +66,24 @@ size_t internal::PortMatcher::memory_bytes() const {
   return bytes;
 }
 
+void internal::V4PodIndex::Build(std::vector<std::pair<uint32_t, EndpointEntry>> pods) {
+  size_t size = 2;
+  while (size < 2 * pods.size()) size *= 2;
+  slots_.assign(size, 0);
+  mask_ = size - 1;
+  shift_ = 64 - std::countr_zero(size);
+  entries_.clear();
+  for (const auto& [ip, entry] : pods) {
+    entries_.push_back(entry);
+    size_t slot = (uint64_t{ip} * 0x9E3779B97F4A7C15ull) >> shift_;
+    while (slots_[slot] != 0) slot = (slot + 1) & mask_;
+    slots_[slot] = (uint64_t{ip} << 32) | entries_.size();
+  }
+}
+
 const EndpointEntry& CompiledSnapshot::LookUp(const IpAddress& ip) const {
   if (ip.is_v4()) {
-    if (auto it = v4_pods_.find(ip.v4()); it != v4_pods_.end()) return it->second;
+    if (const EndpointEntry* pod = v4_pods_.Find(ip.v4())) return *pod;
     return external_[0].Find(ip);
   }
   if (auto it = v6_pods_.find({ip.hi, ip.lo}); it != v6_pods_.end()) return it->second;
@@ -137,6 +153,18 @@ const CompiledSnapshot::PodEntries* CompiledSnapshot::FindPod(const PodRef& ref)
   return it == ns->second.end() ? nullptr : &it->second;
 }
 
+std::pair<int, int> CompiledSnapshot::PodPairFamilies(const PodEntries& source,
+                                                     const PodEntries& destination) {
+  const int source_primary = source.primary, destination_primary = destination.primary;
+  if (source.ip[source_primary] && destination.ip[source_primary]) {
+    return {source_primary, source_primary};
+  }
+  if (source.ip[destination_primary] && destination.ip[destination_primary]) {
+    return {destination_primary, destination_primary};
+  }
+  return {source_primary, destination_primary};
+}
+
 absl::StatusOr<CompiledSnapshot::ResolvedPair> CompiledSnapshot::Resolve(
     const Connection& connection) const {
   const PodEntries* pods[2] = {nullptr, nullptr};
@@ -163,12 +191,9 @@ absl::StatusOr<CompiledSnapshot::ResolvedPair> CompiledSnapshot::Resolve(
     }
   }
   if (pods[0] && pods[1]) {
-    const int source_primary = pods[0]->primary, destination_primary = pods[1]->primary;
-    if (pods[0]->ip[source_primary] && pods[1]->ip[source_primary]) {
-      family[0] = family[1] = source_primary;
-    } else if (pods[0]->ip[destination_primary] && pods[1]->ip[destination_primary]) {
-      family[0] = family[1] = destination_primary;
-    }
+    const std::pair<int, int> families = PodPairFamilies(*pods[0], *pods[1]);
+    family[0] = families.first;
+    family[1] = families.second;
   }
   ResolvedPair resolved;
   Resolved* out[2] = {&resolved.source, &resolved.destination};

@@ -15,6 +15,9 @@
 #include "core/model.h"
 
 namespace netpol {
+namespace internal {
+class SnapshotDiffer;
+}  // namespace internal
 
 struct CompileOptions {
   // Whether ipBlock peers match pod IPs too. Upstream conformance tests
@@ -67,6 +70,7 @@ class CompiledSnapshot {
 
  private:
   friend class SnapshotCompiler;
+  friend class internal::SnapshotDiffer;  // reads the tables (core/impact.cc)
   CompiledSnapshot() = default;
 
   // Pod addressed by name: its entries for an IPv4 and an IPv6 peer
@@ -90,6 +94,13 @@ class CompiledSnapshot {
     Resolved destination;
   };
 
+  // The families (indices into by_family) two pods named by reference use
+  // when they talk: the source's primary if the destination has an address
+  // of it, else the destination's primary if the source has one, else each
+  // its own primary.
+  static std::pair<int, int> PodPairFamilies(const PodEntries& source,
+                                             const PodEntries& destination);
+
   const internal::EndpointEntry& LookUp(const IpAddress& ip) const;
   const PodEntries* FindPod(const PodRef& ref) const;
   // Resolves both endpoints. A pod named by reference uses the address of
@@ -109,7 +120,7 @@ class CompiledSnapshot {
   CompileOptions options_;
   SnapshotStats stats_;
 
-  absl::flat_hash_map<uint32_t, internal::EndpointEntry> v4_pods_;
+  internal::V4PodIndex v4_pods_;
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, internal::EndpointEntry>
       v6_pods_;
   internal::ExternalRanges external_[2];  // [0] IPv4, [1] IPv6
@@ -120,6 +131,9 @@ class CompiledSnapshot {
   internal::DirectionTable ingress_;
   internal::DirectionTable egress_;
   internal::PortMatcher port_matcher_;
+  // The port sets the cells and the matcher refer to, by id; the diff
+  // engine needs them as ranges.
+  std::vector<internal::PortSet> port_sets_;
 
   // For explanations: each pod's policies selecting it, per direction
   // ([0] ingress, [1] egress), as indices into cluster_.policies.

@@ -163,4 +163,39 @@ IpAddress NextAddress(const IpAddress& ip) {
   return next;
 }
 
+namespace {
+
+using U128 = unsigned __int128;
+
+U128 ToU128(const IpAddress& ip) { return (U128{ip.hi} << 64) | ip.lo; }
+
+IpAddress FromU128(IpFamily family, U128 value) {
+  return {family, static_cast<uint64_t>(value >> 64), static_cast<uint64_t>(value)};
+}
+
+}  // namespace
+
+std::vector<Cidr> RangeToCidrs(const IpAddress& first, const IpAddress& last) {
+  // Offset of a block's last address from its first: 2^host_bits - 1.
+  auto span = [](int host_bits) {
+    return host_bits >= 128 ? ~U128{0} : (U128{1} << host_bits) - 1;
+  };
+  std::vector<Cidr> out;
+  const int bits = first.bits();
+  U128 next = ToU128(first);
+  const U128 end = ToU128(last);
+  while (true) {
+    // The largest block aligned at `next` that does not pass `end`.
+    int host_bits = 0;
+    while (host_bits < bits && ((next >> host_bits) & 1) == 0 &&
+           span(host_bits + 1) <= end - next) {
+      ++host_bits;
+    }
+    out.push_back({FromU128(first.family, next), bits - host_bits});
+    if (span(host_bits) >= end - next) break;
+    next += span(host_bits) + 1;
+  }
+  return out;
+}
+
 }  // namespace netpol

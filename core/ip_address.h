@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace netpol {
 
@@ -62,6 +63,10 @@ struct Cidr {
 // Address arithmetic for interval bookkeeping. Saturates within the family.
 IpAddress NextAddress(const IpAddress& ip);
 bool IsMaxAddress(const IpAddress& ip);
+
+// The fewest CIDR blocks covering exactly first..last (one family,
+// first <= last), in address order.
+std::vector<Cidr> RangeToCidrs(const IpAddress& first, const IpAddress& last);
 
 }  // namespace netpol
 

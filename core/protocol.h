@@ -18,6 +18,14 @@ std::string_view ProtocolName(Protocol protocol);
 // Parses the Kubernetes spelling exactly, as the API server does.
 std::optional<Protocol> ParseProtocol(std::string_view text);
 
+// Destination ports first..last, inclusive.
+struct PortRange {
+  uint16_t first = 0;
+  uint16_t last = 0;
+
+  friend bool operator==(const PortRange&, const PortRange&) = default;
+};
+
 }  // namespace netpol
 
 #endif  // NETPOL_CORE_PROTOCOL_H_

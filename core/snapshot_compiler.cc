@@ -11,12 +11,14 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/compiled_snapshot.h"
+#include "core/internal/interner.h"
 
 namespace netpol {
 
 using internal::DirectionTable;
 using internal::EndpointEntry;
 using internal::ExternalRanges;
+using internal::Interner;
 using internal::kNoPod;
 using internal::PortRange;
 using internal::PortSet;
@@ -28,28 +30,6 @@ constexpr int kEgress = 1;
 using IdList = std::vector<uint32_t>;  // sorted, unique
 // Ends each protocol's ranges in a port set's canonical key.
 constexpr uint32_t kProtocolSeparator = 0xFFFFFFFFu;
-
-// Interns values of type K, handing out dense ids from `first_id`.
-template <typename K>
-class Interner {
- public:
-  explicit Interner(uint32_t first_id = 0) : next_(first_id) {}
-  uint32_t Intern(const K& key) {
-    auto [it, inserted] = ids_.try_emplace(key, next_);
-    if (inserted) {
-      ++next_;
-      keys_.push_back(key);
-    }
-    return it->second;
-  }
-  uint32_t size() const { return next_; }
-  const std::vector<K>& keys() const { return keys_; }  // in id order
-
- private:
-  absl::flat_hash_map<K, uint32_t> ids_;
-  std::vector<K> keys_;
-  uint32_t next_;
-};
 
 // A distinct peer clause of some rule. Selector peers are canonicalised so
 // `{podSelector: S}` in namespace N and `{namespaceSelector: {name: N},
@@ -97,6 +77,7 @@ class SnapshotCompiler {
     StoreCells();
     MergeIdenticalRowsAndColumns();
     out_.port_matcher_.Build(port_sets_);
+    out_.port_sets_ = std::move(port_sets_);
     RecordSelections();
     FinishStats();
     return absl::OkStatus();
@@ -337,6 +318,7 @@ class SnapshotCompiler {
     for (uint32_t i = 0; i < cluster().pods.size(); ++i) {
       pod_named_ports_[i] = NamedPortClass(cluster().pods[i]);
     }
+    std::vector<std::pair<uint32_t, EndpointEntry>> v4_pods;
     for (uint32_t i = 0; i < cluster().pods.size(); ++i) {
       const Pod& pod = cluster().pods[i];
       // hostNetwork pods are outside policy: they are their node's IPs.
@@ -349,7 +331,7 @@ class SnapshotCompiler {
         named.ip[fam] = ip;
         if (pod.host_network) continue;
         if (ip.is_v4()) {
-          out_.v4_pods_[ip.v4()] = named.by_family[fam];
+          v4_pods.emplace_back(ip.v4(), named.by_family[fam]);
         } else {
           out_.v6_pods_[{ip.hi, ip.lo}] = named.by_family[fam];
         }
@@ -357,6 +339,7 @@ class SnapshotCompiler {
       if (!pod.ips.empty()) named.primary = pod.ips.front().is_v4() ? 0 : 1;
       out_.pods_by_name_[pod.namespace_name][pod.name] = named;
     }
+    out_.v4_pods_.Build(std::move(v4_pods));
     for (int fam = 0; fam < 2; ++fam) {
       ExternalRanges& ranges = out_.external_[fam];
       ranges.starts = interval_starts_[fam];
@@ -467,7 +450,7 @@ class SnapshotCompiler {
       e.ingress_col = col_map[kIngress][e.ingress_col];
       e.egress_col = col_map[kEgress][e.egress_col];
     };
-    for (auto& [ip, entry] : out_.v4_pods_) renumber(entry);
+    for (EndpointEntry& entry : out_.v4_pods_.mutable_entries()) renumber(entry);
     for (auto& [ip, entry] : out_.v6_pods_) renumber(entry);
     for (auto& [ns, pods] : out_.pods_by_name_) {
       for (auto& [name, pod] : pods) {
@@ -554,12 +537,12 @@ class SnapshotCompiler {
     s.ingress_cols = out_.ingress_.cols;
     s.egress_rows = out_.egress_.rows;
     s.egress_cols = out_.egress_.cols;
-    s.port_sets = port_sets_.size();
+    s.port_sets = out_.port_sets_.size();
     s.external_ranges = out_.external_[0].starts.size() + out_.external_[1].starts.size();
     size_t bytes = (out_.ingress_.cells.capacity() + out_.egress_.cells.capacity()) *
                        sizeof(internal::PortSetId) +
                    out_.port_matcher_.memory_bytes();
-    bytes += out_.v4_pods_.capacity() * (sizeof(std::pair<uint32_t, EndpointEntry>) + 1);
+    bytes += out_.v4_pods_.memory_bytes();
     bytes += out_.v6_pods_.capacity() *
              (sizeof(std::pair<std::pair<uint64_t, uint64_t>, EndpointEntry>) + 1);
     for (const auto& [ns, pods] : out_.pods_by_name_) {

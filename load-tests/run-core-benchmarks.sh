@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Builds the load tests (CMake preset "default") and measures the evaluation
 # core: decision latency (Google Benchmark, repetitions, medians), compile
-# time and peak RSS of the 10,000-pod / 100-namespace cluster. (Correctness
-# on generated clusters is a test: tests/core/generated_cluster_test.cc.)
+# time and peak RSS of the 10,000-pod / 100-namespace cluster, and impact
+# analysis of one change to it (netpol_impact_benchmark). (Correctness on
+# generated clusters is a test: tests/core/generated_cluster_test.cc.)
 # Prints everything load-tests/RESULTS.md needs, ending with a summary table.
 #
 # Environment:
 #   JOBS=2            build parallelism
 #   REPETITIONS=5     benchmark repetitions (the median is reported)
-#   BENCH_FILTER=.    --benchmark_filter regex
+#   BENCH_FILTER=.    --benchmark_filter regex (decision benchmarks)
+#   IMPACT_FILTER=.   --benchmark_filter regex (impact benchmarks)
 #   OUT_DIR=$BUILD_DIR/load-tests/results   where JSON and logs go
 #   SKIP_BUILD=1      use the existing build
 #   BUILD_DIR=build/default   binary dir (the preset's); another one keeps
@@ -21,6 +23,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 JOBS="${JOBS:-2}"
 REPETITIONS="${REPETITIONS:-5}"
 BENCH_FILTER="${BENCH_FILTER:-.}"
+IMPACT_FILTER="${IMPACT_FILTER:-.}"
 BUILD_DIR="${BUILD_DIR:-build/default}"
 BIN="$BUILD_DIR/load-tests"
 OUT_DIR="${OUT_DIR:-$BIN/results}"
@@ -42,7 +45,8 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   section "build (preset default, RelWithDebInfo)"
   # shellcheck disable=SC2086  # CMAKE_ARGS is a list of words
   cmake --preset default -B "$BUILD_DIR" ${CMAKE_ARGS:-} >/dev/null
-  cmake --build "$BUILD_DIR" -j"$JOBS" --target netpol_decision_benchmark netpol-gen-cluster
+  cmake --build "$BUILD_DIR" -j"$JOBS" --target netpol_decision_benchmark \
+    netpol_impact_benchmark netpol-gen-cluster
 fi
 mkdir -p "$OUT_DIR"
 
@@ -69,13 +73,26 @@ bench=("$BIN/netpol_decision_benchmark" "--benchmark_filter=$BENCH_FILTER"
 echo "\$ ${bench[*]}"
 "${bench[@]}"
 
+section "impact analysis: one change, 10k pods / 2k policies (repetitions=$REPETITIONS)"
+impact=("$BIN/netpol_impact_benchmark" "--benchmark_filter=$IMPACT_FILTER"
+        "--benchmark_repetitions=$REPETITIONS" --benchmark_report_aggregates_only=true
+        "--benchmark_out=$OUT_DIR/impact.json" --benchmark_out_format=json)
+echo "\$ ${impact[*]}"
+"${impact[@]}"
+
 section "summary (medians)"
-python3 - "$OUT_DIR/benchmark.json" "$OUT_DIR/stats-2000.txt" "$OUT_DIR/time-2000.txt" <<'EOF'
+python3 - "$OUT_DIR/benchmark.json" "$OUT_DIR/stats-2000.txt" "$OUT_DIR/time-2000.txt" \
+    "$OUT_DIR/impact.json" <<'EOF'
 import json, re, sys
 
-bench = json.load(open(sys.argv[1]))
-med = {b["run_name"]: b for b in bench["benchmarks"]
-       if b.get("aggregate_name") == "median"}
+med = {}
+for path in (sys.argv[1], sys.argv[4]):
+    try:
+        runs = json.load(open(path))["benchmarks"]
+    except (OSError, ValueError, KeyError):
+        continue
+    med.update({b["run_name"]: b for b in runs
+                if b.get("aggregate_name") == "median"})
 
 def ns(name):
     b = med.get(name)
@@ -151,6 +168,29 @@ b = med.get("BM_DecideByIp/policies:2000")
 if b:
     row("IPv6 / external share of the query mix",
         f"{b.get('mix_ipv6', 0) * 100:.1f} % / {b.get('mix_external', 0) * 100:.1f} %")
+
+for change in ("policy_rules", "namespace_relabel"):
+    e2e = med.get(f"BM_ImpactEndToEnd/{change}")
+    diff = ns(f"BM_DiffSnapshots/{change}")
+    if e2e:
+        t = ns(f"BM_ImpactEndToEnd/{change}")
+        row(f"impact, {change}: apply + compile + diff (median)", f"{t / 1e6:.1f} ms",
+            "<= 1 s: " + ("met" if t <= 1e9 else "MISSED"))
+        row(f"impact, {change}: as a multiple of one compile",
+            f"{e2e['ratio_to_compile']:.2f}x")
+        row(f"impact, {change}: flips / pods affected / flows denied / allowed",
+            f"{e2e['flips']:.0f} / {e2e['pods_affected']:.0f} / "
+            f"{e2e['newly_denied_flows']:.0f} / {e2e['newly_allowed_flows']:.0f}")
+    if diff is not None:
+        row(f"impact, {change}: DiffSnapshots alone (median)", f"{diff / 1e6:.1f} ms")
+c = ns("BM_CompileSnapshot")
+if c is not None:
+    row("impact run: BM_CompileSnapshot (median)", f"{c / 1e6:.1f} ms")
+rss = max((b.get("peak_rss_mib", 0) for k, b in med.items()
+           if k.startswith(("BM_Impact", "BM_Diff", "BM_CompileSnapshot"))), default=0)
+if rss:
+    row("impact run: peak RSS of the process (getrusage)", f"{rss:.1f} MiB",
+        "<= 2 GiB: " + ("met" if rss <= 2048 else "MISSED"))
 
 print("| measure | value | target |")
 print("| --- | --- | --- |")

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "google/protobuf/arena.h"
@@ -118,11 +119,13 @@ class DecisionService::StreamReactor final
 };
 
 DecisionService::DecisionService(const SnapshotStore& store, BatchLimits limits,
-                                 ServerMetrics* metrics)
+                                 ServerMetrics* metrics,
+                                 ImpactHandler::Options impact_options)
     : store_(store),
       limits_(limits),
       metrics_(metrics),
-      allocator_(std::make_unique<ArenaAllocator>()) {
+      allocator_(std::make_unique<ArenaAllocator>()),
+      impact_(store, metrics, std::move(impact_options)) {
   SetMessageAllocatorFor_CheckConnection(allocator_.get());
 }
 
@@ -168,6 +171,15 @@ grpc::ServerUnaryReactor* DecisionService::GetSnapshot(
          nullptr);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* DecisionService::AnalyzeImpact(
+    grpc::CallbackServerContext* context,
+    const v1::AnalyzeImpactRequest* request,
+    v1::AnalyzeImpactResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  impact_.Start(context, request, response, reactor);
   return reactor;
 }
 

@@ -3,7 +3,8 @@
 
 // netpol.v1.PolicyDecisionPoint on gRPC's callback API. Handlers run on
 // gRPC's threads and never block: each batch reads the snapshot store
-// inside one lock-free Reader section (see batch_evaluator.h).
+// inside one lock-free Reader section (see batch_evaluator.h), and impact
+// analyses run on their own thread (see impact_handler.h).
 
 #include <memory>
 
@@ -11,6 +12,7 @@
 #include "grpcpp/grpcpp.h"
 #include "netpol/v1/decision.grpc.pb.h"
 #include "server/batch_evaluator.h"
+#include "server/impact_handler.h"
 #include "server/server_metrics.h"
 
 namespace netpol::server {
@@ -20,7 +22,8 @@ class DecisionService final
  public:
   // `store` and `metrics` must outlive the service; `metrics` may be null.
   DecisionService(const SnapshotStore& store, BatchLimits limits,
-                  ServerMetrics* metrics);
+                  ServerMetrics* metrics,
+                  ImpactHandler::Options impact_options = {});
   ~DecisionService() override;
 
   DecisionService(const DecisionService&) = delete;
@@ -45,6 +48,13 @@ class DecisionService final
       const v1::GetSnapshotRequest* request,
       v1::GetSnapshotResponse* response) override;
 
+  // Queued for the impact handler's thread; RESOURCE_EXHAUSTED when too
+  // many analyses are pending.
+  grpc::ServerUnaryReactor* AnalyzeImpact(
+      grpc::CallbackServerContext* context,
+      const v1::AnalyzeImpactRequest* request,
+      v1::AnalyzeImpactResponse* response) override;
+
  private:
   class StreamReactor;
   class ArenaAllocator;
@@ -53,6 +63,7 @@ class DecisionService final
   const BatchLimits limits_;
   ServerMetrics* const metrics_;
   std::unique_ptr<ArenaAllocator> allocator_;
+  ImpactHandler impact_;
 };
 
 }  // namespace netpol::server

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <variant>
 
 #include "absl/time/time.h"
 
@@ -47,6 +48,26 @@ void ToProto(const Explanation& explanation, v1::Explanation* out) {
   ToProto(explanation.egress, out->mutable_egress());
   ToProto(explanation.ingress, out->mutable_ingress());
   out->set_text(explanation.ToText());
+}
+
+void ToProto(const PodRef& pod, v1::PodRef* out) {
+  out->set_namespace_(pod.namespace_name);
+  out->set_name(pod.name);
+}
+
+void ToProto(const Endpoint& endpoint, v1::Endpoint* out) {
+  if (const PodRef* pod = std::get_if<PodRef>(&endpoint)) {
+    ToProto(*pod, out->mutable_pod());
+  } else {
+    out->set_ip(std::get<IpAddress>(endpoint).ToString());
+  }
+}
+
+void ToProto(const Connection& connection, v1::Connection* out) {
+  ToProto(connection.source, out->mutable_source());
+  ToProto(connection.destination, out->mutable_destination());
+  out->set_port(connection.port);
+  out->set_protocol(ToProto(connection.protocol));
 }
 
 v1::Reason ToProto(Reason reason) {

@@ -3,7 +3,8 @@
 
 // Conversions between core types and the netpol.v1 messages. The core
 // enums are dense table indices and differ from the wire numbering, so every
-// crossing goes through here.
+// crossing goes through here. Part of netpol::impact_convert (core + proto
+// only), so netpolctl renders the same messages the server sends.
 
 #include <optional>
 
@@ -18,6 +19,9 @@ namespace netpol::server {
 
 void ToProto(const SnapshotInfo& info, v1::SnapshotInfo* out);
 void ToProto(const Explanation& explanation, v1::Explanation* out);
+void ToProto(const PodRef& pod, v1::PodRef* out);
+void ToProto(const Endpoint& endpoint, v1::Endpoint* out);
+void ToProto(const Connection& connection, v1::Connection* out);
 
 v1::Reason ToProto(Reason reason);
 v1::Verdict ToProtoVerdict(bool allowed);

@@ -20,7 +20,7 @@ constexpr int kStatusCodeCount = 17;
 
 constexpr std::array<const char*, kRpcMethodCount> kMethodNames = {
     "CheckConnection", "CheckConnectionStream", "GetSnapshot", "ApplySnapshot",
-    "Rollback",
+    "Rollback",        "AnalyzeImpact",
 };
 
 constexpr int kReasonCount = static_cast<int>(Reason::kInvalid) + 1;
@@ -88,7 +88,9 @@ struct ServerMetrics::Handles {
       // Family::Add is thread-safe and returns the existing series for the
       // same labels, so racing first uses store the same pointer.
       histogram = &rpc_family->Add(
-          {{"method", kMethodNames[method]}, {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(code))}},
+          {{"method", kMethodNames[method]},
+           {"code",
+            absl::StatusCodeToString(static_cast<absl::StatusCode>(code))}},
           RpcBuckets());
       slot.store(histogram, std::memory_order_release);
     }

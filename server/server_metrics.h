@@ -22,8 +22,9 @@ enum class RpcMethod {
   kGetSnapshot,
   kApplySnapshot,
   kRollback,
+  kAnalyzeImpact,
 };
-inline constexpr int kRpcMethodCount = 5;
+inline constexpr int kRpcMethodCount = 6;
 
 // Decisions of one batch, tallied by the handler as it goes and recorded
 // once: metrics cost per batch, not per decision.

@@ -18,6 +18,9 @@ enum ExitCode : int {
   // that could not be reached or failed: nothing (or not everything) was
   // evaluated.
   kExitUsage = 2,
+  // impact and diff with --fail-on: the report holds what --fail-on names.
+  // The report was printed in full.
+  kExitFailOn = 3,
 };
 
 struct Command {
@@ -41,6 +44,8 @@ const Command& ValidateCommand();
 const Command& SnapshotInfoCommand();
 const Command& SnapshotApplyCommand();
 const Command& SnapshotRollbackCommand();
+const Command& ImpactCommand();
+const Command& DiffCommand();
 
 }  // namespace netpol::netpolctl
 

@@ -23,6 +23,8 @@ absl::Span<const Command* const> Commands() {
                                             &CheckCommand(),
                                             &MatrixCommand(),
                                             &ValidateCommand(),
+                                            &ImpactCommand(),
+                                            &DiffCommand(),
                                             &SnapshotInfoCommand(),
                                             &SnapshotApplyCommand(),
                                             &SnapshotRollbackCommand()};
@@ -56,9 +58,11 @@ std::string MainUsage() {
       "Answers Kubernetes NetworkPolicy questions offline, from manifests,\n"
       "or from a live netpol-pdp: check and eval take --server ADDR (the\n"
       "data plane, host:port) instead of --manifests and print the same\n"
-      "output; matrix and validate are offline only. The snapshot commands\n"
-      "talk to a server: info to the data plane (--server), apply and\n"
-      "rollback to the admin service (--admin, default 127.0.0.1:50052).\n"
+      "output, as do impact and diff (diff then compares two retained\n"
+      "versions); matrix and validate are offline only. The snapshot\n"
+      "commands talk to a server: info to the data plane (--server), apply\n"
+      "and rollback to the admin service (--admin, default\n"
+      "127.0.0.1:50052).\n"
       "--server, --admin and --timeout may come before the command.\n\n"
       "Commands:\n";
   for (const Command* command : Commands()) {
@@ -72,7 +76,8 @@ std::string MainUsage() {
       "  help               print this help, or `help <command>`\n\n"
       "Run 'netpolctl <command> --help' for a command's flags.\n"
       "Exit status: 0 success, 1 invalid input, 2 usage or manifest error,\n"
-      "or a server that could not be reached or failed.\n");
+      "or a server that could not be reached or failed, 3 impact or diff\n"
+      "with --fail-on found what it names.\n");
   return usage;
 }
 

@@ -324,5 +324,35 @@ TEST(AddressArithmeticTest, NextAddressSaturatesWithinFamily) {
   EXPECT_FALSE(IsMaxAddress(Ip("::ffff:ffff:ffff:ffff")));
 }
 
+std::vector<std::string> CidrTexts(const std::string& first,
+                                   const std::string& last) {
+  std::vector<std::string> out;
+  for (const Cidr& cidr : RangeToCidrs(Ip(first), Ip(last)))
+    out.push_back(cidr.ToString());
+  return out;
+}
+
+TEST(RangeToCidrsTest, FewestBlocks) {
+  EXPECT_EQ(CidrTexts("10.0.0.0", "10.0.0.255"),
+            std::vector<std::string>{"10.0.0.0/24"});
+  EXPECT_EQ(CidrTexts("10.0.0.1", "10.0.0.1"),
+            std::vector<std::string>{"10.0.0.1/32"});
+  EXPECT_EQ(CidrTexts("10.0.0.1", "10.0.0.6"),
+            (std::vector<std::string>{"10.0.0.1/32", "10.0.0.2/31",
+                                      "10.0.0.4/31", "10.0.0.6/32"}));
+  EXPECT_EQ(CidrTexts("0.0.0.0", "255.255.255.255"),
+            std::vector<std::string>{"0.0.0.0/0"});
+  EXPECT_EQ(CidrTexts("128.0.0.0", "255.255.255.255"),
+            std::vector<std::string>{"128.0.0.0/1"});
+  EXPECT_EQ(CidrTexts("255.255.255.255", "255.255.255.255"),
+            std::vector<std::string>{"255.255.255.255/32"});
+  EXPECT_EQ(CidrTexts("::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+            std::vector<std::string>{"::/0"});
+  EXPECT_EQ(CidrTexts("fd00::", "fd00::1:ffff"),
+            (std::vector<std::string>{"fd00::/111"}));
+  EXPECT_EQ(CidrTexts("::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").size(),
+            128u);
+}
+
 }  // namespace
 }  // namespace netpol
