@@ -40,7 +40,8 @@ std::string LabelsText(const Labels& labels, const Labels* after) {
   auto old_it = labels.begin();
   auto new_it = after->begin();
   while (old_it != labels.end() || new_it != after->end()) {
-    if (new_it == after->end() || (old_it != labels.end() && old_it->first < new_it->first)) {
+    if (new_it == after->end() ||
+        (old_it != labels.end() && old_it->first < new_it->first)) {
       parts.push_back(absl::StrCat("-", old_it->first, "=", old_it->second));
       ++old_it;
     } else if (old_it == labels.end() || new_it->first < old_it->first) {
@@ -49,8 +50,8 @@ std::string LabelsText(const Labels& labels, const Labels* after) {
     } else {
       parts.push_back(old_it->second == new_it->second
                           ? absl::StrCat(old_it->first, "=", old_it->second)
-                          : absl::StrCat(old_it->first, "=", old_it->second, "->",
-                                         new_it->second));
+                          : absl::StrCat(old_it->first, "=", old_it->second,
+                                         "->", new_it->second));
       ++old_it, ++new_it;
     }
   }
@@ -65,11 +66,13 @@ std::string FlowGroup::Name() const {
       shown.push_back(cidrs[i].ToString());
     }
     std::string name = absl::StrCat("external ", absl::StrJoin(shown, ", "));
-    if (cidrs.size() > kShown) absl::StrAppend(&name, " +", cidrs.size() - kShown, " more");
+    if (cidrs.size() > kShown)
+      absl::StrAppend(&name, " +", cidrs.size() - kShown, " more");
     return name;
   }
-  return absl::StrCat(namespace_name, " [",
-                      LabelsText(labels, labels_after ? &*labels_after : nullptr), "]");
+  return absl::StrCat(
+      namespace_name, " [",
+      LabelsText(labels, labels_after ? &*labels_after : nullptr), "]");
 }
 
 namespace internal {
@@ -116,7 +119,8 @@ class SnapshotDiffer {
   void MatchPods();
   void InternPortSets();
   uint32_t InternPortSet(PortRanges set);
-  uint32_t Effective(int snap, const EndpointEntry& source, const EndpointEntry& destination);
+  uint32_t Effective(int snap, const EndpointEntry& source,
+                     const EndpointEntry& destination);
   uint32_t IntersectIds(uint32_t a, uint32_t b);
   std::pair<uint32_t, uint32_t> DiffIds(uint32_t before, uint32_t after);
   // The id of `ports` restricted to one protocol.
@@ -139,7 +143,8 @@ class SnapshotDiffer {
   // True when every address of `cidr` is a pod's: no external flow.
   bool OnlyPodIps(const Cidr& cidr) const;
   IpAddress FirstExternalAddress(const Cidr& cidr) const;
-  std::vector<Connection> Samples(const ImpactReport& report, const Flip& flip) const;
+  std::vector<Connection> Samples(const ImpactReport& report,
+                                  const Flip& flip) const;
   FlowGroup MakeGroup(uint32_t raw) const;
   ImpactReport Finish();
 
@@ -165,7 +170,8 @@ class SnapshotDiffer {
   std::vector<std::vector<uint32_t>> raw_members_;
   std::vector<std::vector<Cidr>> raw_cidrs_;
   absl::flat_hash_map<std::vector<uint32_t>, uint32_t> pod_group_ids_;
-  absl::flat_hash_map<std::string, uint32_t> merged_external_ids_;  // by CIDR text
+  absl::flat_hash_map<std::string, uint32_t>
+      merged_external_ids_;  // by CIDR text
   std::vector<RawFlip> flips_;
 };
 
@@ -177,7 +183,8 @@ uint64_t PairKey(uint32_t a, uint32_t b) { return (uint64_t{a} << 32) | b; }
 std::vector<uint32_t> PortSetKey(const PortRanges& set) {
   std::vector<uint32_t> key;
   for (int proto = 0; proto < kProtocolCount; ++proto) {
-    for (const PortRange& r : set[proto]) key.push_back((uint32_t{r.first} << 16) | r.last);
+    for (const PortRange& r : set[proto])
+      key.push_back((uint32_t{r.first} << 16) | r.last);
     key.push_back(0);  // separator: no normalised range is 0..0
   }
   return key;
@@ -224,7 +231,8 @@ uint32_t SnapshotDiffer::IntersectIds(uint32_t a, uint32_t b) {
   if (a == b || b == all_ports_) return a;
   if (a == all_ports_) return b;
   if (a > b) std::swap(a, b);
-  if (auto it = intersections_.find(PairKey(a, b)); it != intersections_.end()) {
+  if (auto it = intersections_.find(PairKey(a, b));
+      it != intersections_.end()) {
     return it->second;
   }
   const uint32_t id = InternPortSet(Intersect(port_sets_[a], port_sets_[b]));
@@ -239,9 +247,10 @@ uint32_t SnapshotDiffer::Effective(int snap, const EndpointEntry& source,
                                    const EndpointEntry& destination) {
   const CompiledSnapshot& s = *snap_[snap];
   const std::vector<uint32_t>& ids = global_id_[snap];
-  const uint32_t egress = source.egress_row == kNotIsolatedRow
-                              ? all_ports_
-                              : ids[s.egress_.At(source.egress_row, destination.egress_col)];
+  const uint32_t egress =
+      source.egress_row == kNotIsolatedRow
+          ? all_ports_
+          : ids[s.egress_.At(source.egress_row, destination.egress_col)];
   const uint32_t ingress =
       destination.ingress_row == kNotIsolatedRow
           ? all_ports_
@@ -250,8 +259,10 @@ uint32_t SnapshotDiffer::Effective(int snap, const EndpointEntry& source,
 }
 
 // (newly denied, newly allowed) ports as global ids.
-std::pair<uint32_t, uint32_t> SnapshotDiffer::DiffIds(uint32_t before, uint32_t after) {
-  if (auto it = diffs_.find(PairKey(before, after)); it != diffs_.end()) return it->second;
+std::pair<uint32_t, uint32_t> SnapshotDiffer::DiffIds(uint32_t before,
+                                                      uint32_t after) {
+  if (auto it = diffs_.find(PairKey(before, after)); it != diffs_.end())
+    return it->second;
   const std::pair<uint32_t, uint32_t> diff = {
       InternPortSet(Subtract(port_sets_[before], port_sets_[after])),
       InternPortSet(Subtract(port_sets_[after], port_sets_[before]))};
@@ -261,9 +272,11 @@ std::pair<uint32_t, uint32_t> SnapshotDiffer::DiffIds(uint32_t before, uint32_t 
 
 uint32_t SnapshotDiffer::ProtocolPorts(uint32_t ports, Protocol protocol) {
   const uint64_t key = (uint64_t{ports} << 2) | static_cast<uint64_t>(protocol);
-  if (auto it = protocol_ports_.find(key); it != protocol_ports_.end()) return it->second;
+  if (auto it = protocol_ports_.find(key); it != protocol_ports_.end())
+    return it->second;
   PortRanges only;
-  only[static_cast<int>(protocol)] = port_sets_[ports][static_cast<int>(protocol)];
+  only[static_cast<int>(protocol)] =
+      port_sets_[ports][static_cast<int>(protocol)];
   const uint32_t id = InternPortSet(std::move(only));
   protocol_ports_[key] = id;
   return id;
@@ -285,25 +298,30 @@ void SnapshotDiffer::MatchPods() {
     }
     matched[it->second] = true;
     CommonPod common{{&pod, &after_pods[it->second]}, {nullptr, nullptr}, 0};
-    for (int s = 0; s < 2; ++s) common.entries[s] = snap_[s]->FindPod({pod.namespace_name, pod.name});
+    for (int s = 0; s < 2; ++s)
+      common.entries[s] = snap_[s]->FindPod({pod.namespace_name, pod.name});
     pods_.push_back(common);
   }
   for (uint32_t i = 0; i < after_pods.size(); ++i) {
-    if (!matched[i]) added_.push_back({after_pods[i].namespace_name, after_pods[i].name});
+    if (!matched[i])
+      added_.push_back({after_pods[i].namespace_name, after_pods[i].name});
   }
   auto by_name = [](const PodRef& a, const PodRef& b) {
-    return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
+    return std::tie(a.namespace_name, a.name) <
+           std::tie(b.namespace_name, b.name);
   };
   std::sort(added_.begin(), added_.end(), by_name);
   std::sort(removed_.begin(), removed_.end(), by_name);
-  std::sort(pods_.begin(), pods_.end(), [](const CommonPod& a, const CommonPod& b) {
-    return std::tie(a.pod[0]->namespace_name, a.pod[0]->name) <
-           std::tie(b.pod[0]->namespace_name, b.pod[0]->name);
-  });
+  std::sort(pods_.begin(), pods_.end(),
+            [](const CommonPod& a, const CommonPod& b) {
+              return std::tie(a.pod[0]->namespace_name, a.pod[0]->name) <
+                     std::tie(b.pod[0]->namespace_name, b.pod[0]->name);
+            });
 
   for (const CompiledSnapshot* snap : snap_) {
     for (const Pod& pod : snap->cluster().pods) {
-      if (!pod.host_network) pod_ips_.insert(pod_ips_.end(), pod.ips.begin(), pod.ips.end());
+      if (!pod.host_network)
+        pod_ips_.insert(pod_ips_.end(), pod.ips.begin(), pod.ips.end());
     }
   }
   std::sort(pod_ips_.begin(), pod_ips_.end());
@@ -313,16 +331,19 @@ void SnapshotDiffer::MatchPods() {
   // hash so no label map is copied.
   auto same_workload = [](const CommonPod& a, const CommonPod& b) {
     return a.pod[0]->namespace_name == b.pod[0]->namespace_name &&
-           a.pod[0]->labels == b.pod[0]->labels && a.pod[1]->labels == b.pod[1]->labels;
+           a.pod[0]->labels == b.pod[0]->labels &&
+           a.pod[1]->labels == b.pod[1]->labels;
   };
   absl::flat_hash_map<size_t, std::vector<uint32_t>> buckets;  // hash -> pods_
   uint32_t workloads = 0;
   for (uint32_t i = 0; i < pods_.size(); ++i) {
     CommonPod& common = pods_[i];
-    std::vector<uint32_t>& bucket = buckets[absl::HashOf(
-        common.pod[0]->namespace_name, common.pod[0]->labels, common.pod[1]->labels)];
-    auto match = std::find_if(bucket.begin(), bucket.end(),
-                              [&](uint32_t j) { return same_workload(pods_[j], common); });
+    std::vector<uint32_t>& bucket =
+        buckets[absl::HashOf(common.pod[0]->namespace_name,
+                             common.pod[0]->labels, common.pod[1]->labels)];
+    auto match = std::find_if(bucket.begin(), bucket.end(), [&](uint32_t j) {
+      return same_workload(pods_[j], common);
+    });
     if (match != bucket.end()) {
       common.workload = pods_[*match].workload;
     } else {
@@ -333,11 +354,14 @@ void SnapshotDiffer::MatchPods() {
 }
 
 template <typename KeyFn>
-SnapshotDiffer::Side SnapshotDiffer::ClassifyPods(const std::vector<uint32_t>& pods, KeyFn key) {
+SnapshotDiffer::Side SnapshotDiffer::ClassifyPods(
+    const std::vector<uint32_t>& pods, KeyFn key) {
   Side side;
   Interner<Key> classes;
-  absl::flat_hash_map<std::pair<uint32_t, uint32_t>, std::vector<uint32_t>> members;
-  std::vector<std::pair<uint32_t, uint32_t>> order;  // (class, workload), first seen
+  absl::flat_hash_map<std::pair<uint32_t, uint32_t>, std::vector<uint32_t>>
+      members;
+  std::vector<std::pair<uint32_t, uint32_t>>
+      order;  // (class, workload), first seen
   for (uint32_t p : pods) {
     const uint32_t c = classes.Intern(key(p));
     if (c == side.representative.size()) side.representative.push_back(p);
@@ -346,12 +370,14 @@ SnapshotDiffer::Side SnapshotDiffer::ClassifyPods(const std::vector<uint32_t>& p
     it->second.push_back(p);
   }
   side.groups.resize(side.representative.size());
-  for (const auto& cw : order) side.groups[cw.first].push_back(PodGroup(std::move(members[cw])));
+  for (const auto& cw : order)
+    side.groups[cw.first].push_back(PodGroup(std::move(members[cw])));
   return side;
 }
 
 template <typename VerdictFn>
-void SnapshotDiffer::Pair(const Side& sources, const Side& destinations, VerdictFn verdict) {
+void SnapshotDiffer::Pair(const Side& sources, const Side& destinations,
+                          VerdictFn verdict) {
   for (uint32_t s = 0; s < sources.representative.size(); ++s) {
     for (uint32_t d = 0; d < destinations.representative.size(); ++d) {
       const uint32_t before = verdict(kBefore, sources.representative[s],
@@ -361,7 +387,8 @@ void SnapshotDiffer::Pair(const Side& sources, const Side& destinations, Verdict
       if (before == after) continue;
       const auto [denied, allowed] = DiffIds(before, after);
       const std::pair<uint32_t, FlowChange> changes[2] = {
-          {denied, FlowChange::kNewlyDenied}, {allowed, FlowChange::kNewlyAllowed}};
+          {denied, FlowChange::kNewlyDenied},
+          {allowed, FlowChange::kNewlyAllowed}};
       for (uint32_t sg : sources.groups[s]) {
         for (uint32_t dg : destinations.groups[d]) {
           const uint64_t pairs = PairCount(sg, dg);
@@ -370,7 +397,8 @@ void SnapshotDiffer::Pair(const Side& sources, const Side& destinations, Verdict
             for (int proto = 0; proto < kProtocolCount; ++proto) {
               if (port_sets_[ports][proto].empty()) continue;
               const Protocol protocol = static_cast<Protocol>(proto);
-              flips_.push_back({sg, dg, change, protocol, ProtocolPorts(ports, protocol), pairs});
+              flips_.push_back({sg, dg, change, protocol,
+                                ProtocolPorts(ports, protocol), pairs});
             }
           }
         }
@@ -390,9 +418,10 @@ void SnapshotDiffer::PairPods() {
       Key key;
       for (int s = 0; s < 2; ++s) {
         const PodEntries& e = *pods_[p].entries[s];
-        key.insert(key.end(), {static_cast<uint32_t>(e.primary), e.ip[0].has_value(),
-                               e.ip[1].has_value()});
-        for (const EndpointEntry& f : e.by_family) AppendRoleKey(f, as_source, key);
+        key.insert(key.end(), {static_cast<uint32_t>(e.primary),
+                               e.ip[0].has_value(), e.ip[1].has_value()});
+        for (const EndpointEntry& f : e.by_family)
+          AppendRoleKey(f, as_source, key);
       }
       return key;
     };
@@ -411,13 +440,15 @@ void SnapshotDiffer::PairExternal(int family) {
   // Pods with an address of this family in both snapshots.
   std::vector<uint32_t> pods;
   for (uint32_t i = 0; i < pods_.size(); ++i) {
-    if (pods_[i].entries[0]->ip[family] && pods_[i].entries[1]->ip[family]) pods.push_back(i);
+    if (pods_[i].entries[0]->ip[family] && pods_[i].entries[1]->ip[family])
+      pods.push_back(i);
   }
   if (pods.empty()) return;
   auto pod_key = [&](bool as_source) {
     return [this, as_source, family](uint32_t p) {
       Key key;
-      for (int s = 0; s < 2; ++s) AppendRoleKey(pods_[p].entries[s]->by_family[family], as_source, key);
+      for (int s = 0; s < 2; ++s)
+        AppendRoleKey(pods_[p].entries[s]->by_family[family], as_source, key);
       return key;
     };
   };
@@ -427,38 +458,45 @@ void SnapshotDiffer::PairExternal(int family) {
   // Sweep the union of both snapshots' interval starts: within each
   // resulting interval both snapshots' entries are constant. Intervals
   // with equal coordinates form one external class per role.
-  const ExternalRanges* ranges[2] = {&snap_[0]->external_[family], &snap_[1]->external_[family]};
+  const ExternalRanges* ranges[2] = {&snap_[0]->external_[family],
+                                     &snap_[1]->external_[family]};
   std::vector<IpAddress> starts = ranges[0]->starts;
-  starts.insert(starts.end(), ranges[1]->starts.begin(), ranges[1]->starts.end());
+  starts.insert(starts.end(), ranges[1]->starts.begin(),
+                ranges[1]->starts.end());
   std::sort(starts.begin(), starts.end());
   starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
 
-  std::vector<std::array<EndpointEntry, 2>> entries;  // external class -> entries
+  std::vector<std::array<EndpointEntry, 2>>
+      entries;  // external class -> entries
   struct Role {
     Interner<Key> ids;
     Side side;
-    std::vector<std::vector<std::pair<IpAddress, IpAddress>>> intervals;  // per class
+    std::vector<std::vector<std::pair<IpAddress, IpAddress>>>
+        intervals;  // per class
   };
   Role roles[2];  // [0] as source, [1] as destination
   size_t at[2] = {0, 0};
   for (size_t i = 0; i < starts.size(); ++i) {
     std::array<EndpointEntry, 2> here;
     for (int s = 0; s < 2; ++s) {
-      while (at[s] + 1 < ranges[s]->starts.size() && ranges[s]->starts[at[s] + 1] <= starts[i]) {
+      while (at[s] + 1 < ranges[s]->starts.size() &&
+             ranges[s]->starts[at[s] + 1] <= starts[i]) {
         ++at[s];
       }
       here[s] = ranges[s]->entries[at[s]];
     }
     const IpAddress first = starts[i];
-    const IpAddress last =
-        i + 1 < starts.size() ? PreviousAddress(starts[i + 1]) : LastOfFamily(first);
+    const IpAddress last = i + 1 < starts.size()
+                               ? PreviousAddress(starts[i + 1])
+                               : LastOfFamily(first);
     for (int r = 0; r < 2; ++r) {
       Key key;
       for (const EndpointEntry& e : here) AppendRoleKey(e, r == 0, key);
       Role& role = roles[r];
       const uint32_t c = role.ids.Intern(key);
       if (c == role.side.representative.size()) {
-        role.side.representative.push_back(static_cast<uint32_t>(entries.size()));
+        role.side.representative.push_back(
+            static_cast<uint32_t>(entries.size()));
         entries.push_back(here);
         role.intervals.emplace_back();
       }
@@ -481,21 +519,26 @@ void SnapshotDiffer::PairExternal(int family) {
       }
       // A class of pod IPs only (an ipBlock except naming pods) has no
       // external flow; it gets no group, so no flip.
-      if (!cidrs.empty()) role.side.groups[c].push_back(ExternalGroup(std::move(cidrs)));
+      if (!cidrs.empty())
+        role.side.groups[c].push_back(ExternalGroup(std::move(cidrs)));
     }
   }
 
-  Pair(pod_sources, roles[1].side, [&](int snap, uint32_t pod, uint32_t external) {
-    return Effective(snap, pods_[pod].entries[snap]->by_family[family], entries[external][snap]);
-  });
-  Pair(roles[0].side, pod_destinations, [&](int snap, uint32_t external, uint32_t pod) {
-    return Effective(snap, entries[external][snap], pods_[pod].entries[snap]->by_family[family]);
-  });
+  Pair(pod_sources, roles[1].side,
+       [&](int snap, uint32_t pod, uint32_t external) {
+         return Effective(snap, pods_[pod].entries[snap]->by_family[family],
+                          entries[external][snap]);
+       });
+  Pair(roles[0].side, pod_destinations,
+       [&](int snap, uint32_t external, uint32_t pod) {
+         return Effective(snap, entries[external][snap],
+                          pods_[pod].entries[snap]->by_family[family]);
+       });
 }
 
 uint32_t SnapshotDiffer::PodGroup(std::vector<uint32_t> members) {
-  auto [it, inserted] =
-      pod_group_ids_.try_emplace(members, static_cast<uint32_t>(raw_members_.size()));
+  auto [it, inserted] = pod_group_ids_.try_emplace(
+      members, static_cast<uint32_t>(raw_members_.size()));
   if (inserted) {
     raw_members_.push_back(std::move(members));
     raw_cidrs_.emplace_back();
@@ -510,11 +553,14 @@ uint32_t SnapshotDiffer::ExternalGroup(std::vector<Cidr> cidrs) {
 }
 
 // Endpoint pairs between two raw groups, a pod never paired with itself.
-uint64_t SnapshotDiffer::PairCount(uint32_t source_group, uint32_t destination_group) const {
+uint64_t SnapshotDiffer::PairCount(uint32_t source_group,
+                                   uint32_t destination_group) const {
   const auto& src = raw_members_[source_group];
   const auto& dst = raw_members_[destination_group];
-  const uint64_t sources = src.empty() ? raw_cidrs_[source_group].size() : src.size();
-  const uint64_t destinations = dst.empty() ? raw_cidrs_[destination_group].size() : dst.size();
+  const uint64_t sources =
+      src.empty() ? raw_cidrs_[source_group].size() : src.size();
+  const uint64_t destinations =
+      dst.empty() ? raw_cidrs_[destination_group].size() : dst.size();
   uint64_t self = 0;
   for (size_t i = 0, j = 0; i < src.size() && j < dst.size();) {
     if (src[i] < dst[j]) {
@@ -529,7 +575,8 @@ uint64_t SnapshotDiffer::PairCount(uint32_t source_group, uint32_t destination_g
 }
 
 bool SnapshotDiffer::OnlyPodIps(const Cidr& cidr) const {
-  const auto first = std::lower_bound(pod_ips_.begin(), pod_ips_.end(), cidr.First());
+  const auto first =
+      std::lower_bound(pod_ips_.begin(), pod_ips_.end(), cidr.First());
   const auto end = std::upper_bound(first, pod_ips_.end(), cidr.Last());
   if (first == end) return false;
   // Every address is a pod's when the pods in the block are as many as
@@ -537,7 +584,8 @@ bool SnapshotDiffer::OnlyPodIps(const Cidr& cidr) const {
   // cannot overflow).
   const int host_bits = cidr.base.bits() - cidr.prefix;
   if (host_bits >= 64) return false;  // more addresses than any pod list
-  return static_cast<uint64_t>(end - first - 1) >= (uint64_t{1} << host_bits) - 1;
+  return static_cast<uint64_t>(end - first - 1) >=
+         (uint64_t{1} << host_bits) - 1;
 }
 
 IpAddress SnapshotDiffer::FirstExternalAddress(const Cidr& cidr) const {
@@ -553,13 +601,17 @@ std::vector<Connection> SnapshotDiffer::Samples(const ImpactReport& report,
                                                 const Flip& flip) const {
   auto endpoints = [&](const FlowGroup& group) {
     std::vector<Endpoint> out;
-    for (const Cidr& cidr : group.cidrs) out.push_back(FirstExternalAddress(cidr));
-    for (const std::string& pod : group.pods) out.push_back(PodRef{group.namespace_name, pod});
+    for (const Cidr& cidr : group.cidrs)
+      out.push_back(FirstExternalAddress(cidr));
+    for (const std::string& pod : group.pods)
+      out.push_back(PodRef{group.namespace_name, pod});
     return out;
   };
   std::vector<Connection> samples;
-  const std::vector<Endpoint> sources = endpoints(report.groups[flip.source_group]);
-  const std::vector<Endpoint> destinations = endpoints(report.groups[flip.destination_group]);
+  const std::vector<Endpoint> sources =
+      endpoints(report.groups[flip.source_group]);
+  const std::vector<Endpoint> destinations =
+      endpoints(report.groups[flip.destination_group]);
   for (const Endpoint& source : sources) {
     for (const Endpoint& destination : destinations) {
       if (source == destination) continue;
@@ -585,8 +637,10 @@ bool SnapshotDiffer::GroupLess(uint32_t a, uint32_t b) const {
   }
   const CommonPod& x = pods_[ma.front()];
   const CommonPod& y = pods_[mb.front()];
-  return std::tie(x.pod[0]->namespace_name, x.pod[0]->labels, x.pod[1]->labels, ma.front()) <
-         std::tie(y.pod[0]->namespace_name, y.pod[0]->labels, y.pod[1]->labels, mb.front());
+  return std::tie(x.pod[0]->namespace_name, x.pod[0]->labels, x.pod[1]->labels,
+                  ma.front()) < std::tie(y.pod[0]->namespace_name,
+                                         y.pod[0]->labels, y.pod[1]->labels,
+                                         mb.front());
 }
 
 FlowGroup SnapshotDiffer::MakeGroup(uint32_t raw) const {
@@ -599,8 +653,10 @@ FlowGroup SnapshotDiffer::MakeGroup(uint32_t raw) const {
   const CommonPod& first = pods_[raw_members_[raw].front()];
   group.namespace_name = first.pod[0]->namespace_name;
   group.labels = first.pod[0]->labels;
-  if (first.pod[1]->labels != first.pod[0]->labels) group.labels_after = first.pod[1]->labels;
-  for (uint32_t p : raw_members_[raw]) group.pods.push_back(pods_[p].pod[0]->name);
+  if (first.pod[1]->labels != first.pod[0]->labels)
+    group.labels_after = first.pod[1]->labels;
+  for (uint32_t p : raw_members_[raw])
+    group.pods.push_back(pods_[p].pod[0]->name);
   return group;
 }
 
@@ -610,8 +666,9 @@ FlowGroup SnapshotDiffer::MakeGroup(uint32_t raw) const {
 // either snapshot has an edge; a reader wants "0.0.0.0/0 except
 // 10.0.0.0/8" once, not once per edge some other pod cares about.
 void SnapshotDiffer::MergeExternalFlips() {
-  using MergeKey = std::tuple<uint32_t, bool, FlowChange, Protocol, uint32_t, IpFamily>;
-  absl::flat_hash_map<MergeKey, size_t> kept;            // -> index into flips_
+  using MergeKey =
+      std::tuple<uint32_t, bool, FlowChange, Protocol, uint32_t, IpFamily>;
+  absl::flat_hash_map<MergeKey, size_t> kept;  // -> index into flips_
   std::vector<std::vector<uint32_t>> parts(flips_.size());  // external groups
   std::vector<bool> dropped(flips_.size(), false);
   for (size_t i = 0; i < flips_.size(); ++i) {
@@ -619,8 +676,12 @@ void SnapshotDiffer::MergeExternalFlips() {
     const bool source_external = raw_members_[f.source].empty();
     const uint32_t external = source_external ? f.source : f.destination;
     if (!source_external && !raw_members_[f.destination].empty()) continue;
-    const MergeKey key{source_external ? f.destination : f.source, source_external, f.change,
-                       f.protocol, f.ports, raw_cidrs_[external].front().base.family};
+    const MergeKey key{source_external ? f.destination : f.source,
+                       source_external,
+                       f.change,
+                       f.protocol,
+                       f.ports,
+                       raw_cidrs_[external].front().base.family};
     auto [it, inserted] = kept.try_emplace(key, i);
     parts[it->second].push_back(external);
     dropped[i] = !inserted;
@@ -631,7 +692,8 @@ void SnapshotDiffer::MergeExternalFlips() {
     // and join touching ranges.
     std::vector<std::pair<IpAddress, IpAddress>> ranges;
     for (uint32_t g : parts[i]) {
-      for (const Cidr& cidr : raw_cidrs_[g]) ranges.push_back({cidr.First(), cidr.Last()});
+      for (const Cidr& cidr : raw_cidrs_[g])
+        ranges.push_back({cidr.First(), cidr.Last()});
     }
     std::sort(ranges.begin(), ranges.end());
     std::vector<Cidr> cidrs;
@@ -651,8 +713,8 @@ void SnapshotDiffer::MergeExternalFlips() {
       }
       r = next;
     }
-    auto [it, inserted] =
-        merged_external_ids_.try_emplace(text, static_cast<uint32_t>(raw_members_.size()));
+    auto [it, inserted] = merged_external_ids_.try_emplace(
+        text, static_cast<uint32_t>(raw_members_.size()));
     if (inserted) ExternalGroup(std::move(cidrs));
     RawFlip& f = flips_[i];
     (raw_members_[f.source].empty() ? f.source : f.destination) = it->second;
@@ -676,16 +738,19 @@ ImpactReport SnapshotDiffer::Finish() {
   std::vector<bool> seen_group(raw_members_.size(), false);
   for (const RawFlip& flip : flips_) {
     const uint64_t flows =
-        flip.pairs * CountPorts(port_sets_[flip.ports][static_cast<int>(flip.protocol)]);
-    (flip.change == FlowChange::kNewlyDenied ? report.totals.newly_denied_flows
-                                             : report.totals.newly_allowed_flows) += flows;
+        flip.pairs *
+        CountPorts(port_sets_[flip.ports][static_cast<int>(flip.protocol)]);
+    (flip.change == FlowChange::kNewlyDenied
+         ? report.totals.newly_denied_flows
+         : report.totals.newly_allowed_flows) += flows;
     for (uint32_t g : {flip.source, flip.destination}) {
       if (seen_group[g]) continue;
       seen_group[g] = true;
       for (uint32_t p : raw_members_[g]) affected[p] = true;
     }
   }
-  report.totals.pods_affected = std::count(affected.begin(), affected.end(), true);
+  report.totals.pods_affected =
+      std::count(affected.begin(), affected.end(), true);
   report.totals.flips = flips_.size();
 
   // Rank groups, order flips by rank, keep the first max_flips, then number
@@ -694,15 +759,19 @@ ImpactReport SnapshotDiffer::Finish() {
   for (uint32_t g = 0; g < seen_group.size(); ++g) {
     if (seen_group[g]) order.push_back(g);
   }
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return GroupLess(a, b); });
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return GroupLess(a, b); });
   std::vector<uint32_t> rank(raw_members_.size(), 0);
   for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
   auto flip_key = [&](const RawFlip& f) {
-    return std::make_tuple(f.change, rank[f.source], rank[f.destination], f.protocol,
-                           port_sets_[f.ports][static_cast<int>(f.protocol)].front().first);
+    return std::make_tuple(
+        f.change, rank[f.source], rank[f.destination], f.protocol,
+        port_sets_[f.ports][static_cast<int>(f.protocol)].front().first);
   };
   std::sort(flips_.begin(), flips_.end(),
-            [&](const RawFlip& a, const RawFlip& b) { return flip_key(a) < flip_key(b); });
+            [&](const RawFlip& a, const RawFlip& b) {
+              return flip_key(a) < flip_key(b);
+            });
   if (flips_.size() > options_.max_flips) {
     flips_.resize(options_.max_flips);
     report.truncated = true;
@@ -721,8 +790,13 @@ ImpactReport SnapshotDiffer::Finish() {
   report.flips.reserve(flips_.size());
   for (const RawFlip& f : flips_) {
     const auto& ports = port_sets_[f.ports][static_cast<int>(f.protocol)];
-    report.flips.push_back({index[rank[f.source]], index[rank[f.destination]], f.change,
-                            f.protocol, ports, f.pairs * CountPorts(ports), {}});
+    report.flips.push_back({index[rank[f.source]],
+                            index[rank[f.destination]],
+                            f.change,
+                            f.protocol,
+                            ports,
+                            f.pairs * CountPorts(ports),
+                            {}});
   }
   if (options_.samples_per_flip > 0) {
     for (Flip& flip : report.flips) flip.samples = Samples(report, flip);
@@ -741,7 +815,8 @@ ImpactReport SnapshotDiffer::Run() {
 
 }  // namespace internal
 
-ImpactReport DiffSnapshots(const CompiledSnapshot& before, const CompiledSnapshot& after,
+ImpactReport DiffSnapshots(const CompiledSnapshot& before,
+                           const CompiledSnapshot& after,
                            const ImpactOptions& options) {
   return internal::SnapshotDiffer(before, after, options).Run();
 }

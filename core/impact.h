@@ -42,8 +42,8 @@ namespace netpol {
 // External: sorted, merged CIDRs of one address family.
 struct FlowGroup {
   bool external = false;
-  std::string namespace_name;     // pods only
-  Labels labels;                  // pods only; as in `before`
+  std::string namespace_name;  // pods only
+  Labels labels;               // pods only; as in `before`
   // Pods only: the members' labels in `after` when they differ (a relabel).
   std::optional<Labels> labels_after;
   std::vector<std::string> pods;  // pods only: member names, sorted

@@ -53,7 +53,7 @@ struct LabelEdit {
 
 struct LabelPods {
   std::string namespace_name;
-  std::string name;                     // one pod, or
+  std::string name;                       // one pod, or
   std::optional<LabelSelector> selector;  // every matching pod
   LabelEdit edit;
 };
@@ -63,9 +63,9 @@ struct LabelNamespace {
   LabelEdit edit;  // may not touch kubernetes.io/metadata.name
 };
 
-using ChangeOperation = std::variant<Namespace, Pod, NetworkPolicy,
-                                     DeletePolicy, DeletePod, LabelPods,
-                                     LabelNamespace>;
+using ChangeOperation =
+    std::variant<Namespace, Pod, NetworkPolicy, DeletePolicy, DeletePod,
+                 LabelPods, LabelNamespace>;
 
 struct ProposedChange {
   // In document order; each with the location it was read from.
@@ -75,8 +75,8 @@ struct ProposedChange {
 
 // Reads a proposed change. Errors as the manifest loader reports them:
 // "<source_name>: document N: field.path: message", all of them at once.
-absl::StatusOr<ProposedChange> ParseProposedChange(std::string_view text,
-                                                   std::string_view source_name);
+absl::StatusOr<ProposedChange> ParseProposedChange(
+    std::string_view text, std::string_view source_name);
 
 // Reads a proposed change from files or directories, as ManifestLoader
 // reads manifests.

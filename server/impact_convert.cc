@@ -87,4 +87,44 @@ void ImpactReportToProto(const ImpactReport& report,
   out->set_truncated(report.truncated || members_cut);
 }
 
+bool TruncateToBytes(size_t max_bytes, v1::AnalyzeImpactResponse* response) {
+  if (response->ByteSizeLong() <= max_bytes) return false;
+  // A repeated element costs its size plus a tag byte and a length varint.
+  constexpr size_t kElementOverhead = 6;
+  v1::AnalyzeImpactResponse rest = *response;
+  rest.clear_flips();
+  rest.clear_groups();
+  rest.set_truncated(true);
+  size_t used = rest.ByteSizeLong();
+
+  constexpr int kUnlisted = -1;
+  std::vector<int> index(response->groups_size(), kUnlisted);
+  google::protobuf::RepeatedPtrField<v1::FlowGroup> groups;
+  google::protobuf::RepeatedPtrField<v1::Flip> flips;
+  for (v1::Flip& flip : *response->mutable_flips()) {
+    const uint32_t ends[2] = {flip.source_group(), flip.destination_group()};
+    size_t cost = flip.ByteSizeLong() + kElementOverhead;
+    for (int e = 0; e < 2; ++e) {
+      if (index[ends[e]] == kUnlisted && (e == 0 || ends[1] != ends[0])) {
+        cost += response->groups(static_cast<int>(ends[e])).ByteSizeLong() +
+                kElementOverhead;
+      }
+    }
+    if (used + cost > max_bytes) break;
+    used += cost;
+    for (uint32_t end : ends) {
+      if (index[end] != kUnlisted) continue;
+      index[end] = groups.size();
+      groups.Add()->Swap(response->mutable_groups(static_cast<int>(end)));
+    }
+    flip.set_source_group(static_cast<uint32_t>(index[ends[0]]));
+    flip.set_destination_group(static_cast<uint32_t>(index[ends[1]]));
+    flips.Add()->Swap(&flip);
+  }
+  response->mutable_groups()->Swap(&groups);
+  response->mutable_flips()->Swap(&flips);
+  response->set_truncated(true);
+  return true;
+}
+
 }  // namespace netpol::server

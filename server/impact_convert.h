@@ -25,6 +25,11 @@ void ImpactReportToProto(const ImpactReport& report,
                          const ImpactResponseLimits& limits,
                          v1::AnalyzeImpactResponse* out);
 
+// Keeps `response` within `max_bytes` of wire size by leaving out flips
+// from the end (and the groups only they named), setting `truncated`.
+// Totals stay. Returns whether anything was left out.
+bool TruncateToBytes(size_t max_bytes, v1::AnalyzeImpactResponse* response);
+
 }  // namespace netpol::server
 
 #endif  // NETPOL_SERVER_IMPACT_CONVERT_H_

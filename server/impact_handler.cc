@@ -20,16 +20,12 @@
 #include "core/impact.h"
 #include "core/proposed_change.h"
 #include "core/string_view_compat.h"
+#include "server/error_reply.h"
 #include "server/impact_convert.h"
 #include "server/proto_convert.h"
 
 namespace netpol::server {
 namespace {
-
-// gRPC sends the status message in trailing metadata, which clients cap
-// (8-16 KiB by default). As for admin pushes (SnapshotPublisher), a reply
-// lists the errors that fit in this many bytes and counts the rest.
-constexpr size_t kMaxErrorReplyBytes = 4096;
 
 // Names the proposed change in errors and the log.
 std::string_view SourceName(const v1::AnalyzeImpactRequest& request) {
@@ -37,19 +33,12 @@ std::string_view SourceName(const v1::AnalyzeImpactRequest& request) {
   return request.source_name();
 }
 
-// `status` with its message, one error per line, cut to what fits.
+// `status` with its message, one error per line, cut to what fits in a
+// reply (the log line quotes the first error).
 absl::Status CapErrors(const absl::Status& status) {
-  const std::vector<absl::string_view> errors =
+  const std::vector<std::string> errors =
       absl::StrSplit(status.message(), '\n', absl::SkipEmpty());
-  std::string reply;
-  size_t listed = 0;
-  for (; listed < errors.size(); ++listed) {
-    if (reply.size() + errors[listed].size() + 1 > kMaxErrorReplyBytes) break;
-    absl::StrAppend(&reply, listed == 0 ? "" : "\n", errors[listed]);
-  }
-  if (listed == errors.size()) return status;
-  absl::StrAppend(&reply, "\n... and ", errors.size() - listed, " more errors");
-  return absl::Status(status.code(), reply);
+  return absl::Status(status.code(), CapErrorReply(errors).text);
 }
 
 std::string RetainedRange(absl::Span<const PublishedSnapshot> retained) {
@@ -187,6 +176,7 @@ absl::Status AnalyzeImpact(const SnapshotStore& store,
   ImpactReportToProto(report, response_limits, response);
   response->set_before_version(before->version);
   response->set_after_version(after->version);
+  TruncateToBytes(limits.max_response_bytes, response);
   return absl::OkStatus();
 }
 

@@ -37,6 +37,9 @@ struct ImpactLimits {
   uint32_t max_samples_per_flip = 100;
   uint32_t default_max_pods_per_group = 100;
   uint32_t max_pods_per_group = 10000;
+  // Wire size of a response at most: under the 4 MiB every gRPC client
+  // accepts by default. Flips beyond it are left out (`truncated`).
+  size_t max_response_bytes = 4'000'000;
 };
 
 // Answers `request` on the calling thread. Errors:

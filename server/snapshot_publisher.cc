@@ -13,14 +13,13 @@
 #include "absl/time/time.h"
 #include "core/manifest_loader.h"
 #include "core/string_view_compat.h"
+#include "server/error_reply.h"
 
 namespace netpol::server {
 namespace {
 
 // Errors quoted in the one-line log.
 constexpr size_t kErrorsInLog = 3;
-// Bytes of errors an admin reply carries at most (see Reject).
-constexpr size_t kMaxErrorReplyBytes = 4096;
 
 void WriteToStderr(std::string_view line) {
   std::string text = absl::StrCat(AsAbsl(line), "\n");
@@ -144,24 +143,13 @@ absl::StatusOr<SnapshotInfo> SnapshotPublisher::Reject(
   if (errors.size() > kErrorsInLog) {
     absl::StrAppend(&line, "; ... and ", errors.size() - kErrorsInLog, " more");
   }
-  // gRPC sends the status message in trailing metadata, which clients cap
-  // (8-16 KiB by default): the reply lists what fits in kMaxErrorReplyBytes
-  // and the log gets the rest.
-  std::string reply;
-  size_t listed = 0;
-  for (; listed < errors.size(); ++listed) {
-    if (reply.size() + errors[listed].size() + 1 > kMaxErrorReplyBytes) break;
-    absl::StrAppend(&reply, listed == 0 ? "" : "\n", errors[listed]);
-  }
-  if (listed < errors.size()) {
-    absl::StrAppend(&reply, "\n... and ", errors.size() - listed,
-                    " more errors (the server log lists all of them)");
-  }
+  const ErrorReply reply =
+      CapErrorReply(errors, " (the server log lists all of them)");
   Log(line);
-  if (log_every_error || listed < errors.size()) {
+  if (log_every_error || reply.listed < errors.size()) {
     for (const std::string& error : errors) Log(absl::StrCat("  ", error));
   }
-  return absl::InvalidArgumentError(reply);
+  return absl::InvalidArgumentError(reply.text);
 }
 
 void SnapshotPublisher::Published(const SnapshotInfo& info,

@@ -207,10 +207,11 @@ TEST(ImpactTest, MarkdownIsATable) {
             "affected (16 flips)");
   EXPECT_EQ(lines[2],
             "| Change | Source | Destination | Protocol | Ports | Flows |");
-  EXPECT_EQ(lines[4],
-            "| newly-denied | prod [name=api-pod->api-v2,tier=backend] (2 pods: "
-            "api-0, api-1) | prod [role=db] "
-            "(1 pod: db-0) | TCP | 3306 | 2 |");
+  EXPECT_EQ(
+      lines[4],
+      "| newly-denied | prod [name=api-pod->api-v2,tier=backend] (2 pods: "
+      "api-0, api-1) | prod [role=db] "
+      "(1 pod: db-0) | TCP | 3306 | 2 |");
 }
 
 TEST(ImpactTest, MaxFlipsTruncatesTheListNotTheTotals) {

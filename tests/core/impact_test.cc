@@ -188,15 +188,19 @@ spec:
   // ranges the TCP flips split it into merged back.
   EXPECT_THAT(
       Lines(report),
-      ElementsAre("newly-denied shop [app=web] -> external 0.0.0.0/0 UDP 1-65535 (65535)",
-                  "newly-denied shop [app=web] -> external 0.0.0.0/0 SCTP 1-65535 (65535)",
-                  // Outside the block (10.0.0.1 is web-0 itself: the range
-                  // is reported whole, the pod compared as a pod).
-                  "newly-denied shop [app=web] -> external 0.0.0.0/1, 128.0.0.0/2, "
-                  "192.0.0.0/9 +14 more TCP 1-65535 (1114095)",
-                  // Inside it, every port but 443.
-                  "newly-denied shop [app=web] -> external 192.168.0.0/24, 192.168.2.0/23, "
-                  "192.168.4.0/22 +5 more TCP 1-442,444-65535 (524272)"));
+      ElementsAre(
+          "newly-denied shop [app=web] -> external 0.0.0.0/0 UDP 1-65535 "
+          "(65535)",
+          "newly-denied shop [app=web] -> external 0.0.0.0/0 SCTP 1-65535 "
+          "(65535)",
+          // Outside the block (10.0.0.1 is web-0 itself: the range
+          // is reported whole, the pod compared as a pod).
+          "newly-denied shop [app=web] -> external 0.0.0.0/1, 128.0.0.0/2, "
+          "192.0.0.0/9 +14 more TCP 1-65535 (1114095)",
+          // Inside it, every port but 443.
+          "newly-denied shop [app=web] -> external 192.168.0.0/24, "
+          "192.168.2.0/23, "
+          "192.168.4.0/22 +5 more TCP 1-442,444-65535 (524272)"));
 }
 
 TEST(DiffSnapshotsTest, TruncationKeepsExactTotals) {
@@ -215,7 +219,8 @@ TEST(DiffSnapshotsTest, TruncationKeepsExactTotals) {
 
 // web-0 and web-1 own 10.0.0.0 and 10.0.0.1; db-0 is at 10.0.0.9.
 std::string PodsAtLowAddresses() {
-  return NamespaceYaml("shop") + PodYaml("shop", "web-0", "{app: web}", "10.0.0.0") +
+  return NamespaceYaml("shop") +
+         PodYaml("shop", "web-0", "{app: web}", "10.0.0.0") +
          PodYaml("shop", "web-1", "{app: web}", "10.0.0.1") +
          PodYaml("shop", "db-0", "{app: db}", "10.0.0.9");
 }
@@ -238,16 +243,21 @@ TEST(DiffSnapshotsTest, RangesOfPodIpsOnlyAreNotExternal) {
   // pods, compared as pods: no external flip at all.
   const ImpactReport report =
       Diff(PodsAtLowAddresses(),
-           PodsAtLowAddresses() + DbEgressTo("{cidr: 0.0.0.0/0, except: [10.0.0.0/31]}"));
-  EXPECT_THAT(Lines(report),
-              ElementsAre("newly-denied shop [app=db] -> shop [app=web] TCP 1-65535 (131070)",
-                          "newly-denied shop [app=db] -> shop [app=web] UDP 1-65535 (131070)",
-                          "newly-denied shop [app=db] -> shop [app=web] SCTP 1-65535 (131070)"));
+           PodsAtLowAddresses() +
+               DbEgressTo("{cidr: 0.0.0.0/0, except: [10.0.0.0/31]}"));
+  EXPECT_THAT(
+      Lines(report),
+      ElementsAre(
+          "newly-denied shop [app=db] -> shop [app=web] TCP 1-65535 (131070)",
+          "newly-denied shop [app=db] -> shop [app=web] UDP 1-65535 (131070)",
+          "newly-denied shop [app=db] -> shop [app=web] SCTP 1-65535 "
+          "(131070)"));
 }
 
 TEST(DiffSnapshotsTest, SamplesAreConcreteFlowsThatFlip) {
   auto before = CompileYaml(PodsAtLowAddresses());
-  auto after = CompileYaml(PodsAtLowAddresses() + kDbPolicy + DbEgressTo("{cidr: 10.0.0.4/30}"));
+  auto after = CompileYaml(PodsAtLowAddresses() + kDbPolicy +
+                           DbEgressTo("{cidr: 10.0.0.4/30}"));
   ASSERT_NE(before, nullptr);
   ASSERT_NE(after, nullptr);
   const ImpactReport report =
@@ -260,7 +270,8 @@ TEST(DiffSnapshotsTest, SamplesAreConcreteFlowsThatFlip) {
       const Decision b = *before->Decide(c);
       const Decision a = *after->Decide(c);
       EXPECT_EQ(b.allowed, flip.change == FlowChange::kNewlyDenied)
-          << EndpointToString(c.source) << " -> " << EndpointToString(c.destination);
+          << EndpointToString(c.source) << " -> "
+          << EndpointToString(c.destination);
       EXPECT_EQ(a.allowed, flip.change == FlowChange::kNewlyAllowed);
       if (std::holds_alternative<IpAddress>(c.destination)) {
         external_samples.push_back(EndpointToString(c.destination));

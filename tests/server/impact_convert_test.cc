@@ -155,3 +155,54 @@ TEST(ImpactConvertTest, TruncatedReportStaysTruncated) {
 
 }  // namespace
 }  // namespace netpol::server
+
+namespace netpol::server {
+namespace {
+
+TEST(TruncateToBytesTest, SmallResponsesStayWhole) {
+  v1::AnalyzeImpactResponse response;
+  ImpactReportToProto(Report(), {}, &response);
+  const v1::AnalyzeImpactResponse whole = response;
+  EXPECT_FALSE(TruncateToBytes(response.ByteSizeLong(), &response));
+  EXPECT_EQ(response.SerializeAsString(), whole.SerializeAsString());
+}
+
+TEST(TruncateToBytesTest, LeavesOutTrailingFlipsAndTheirGroups) {
+  v1::AnalyzeImpactResponse response;
+  ImpactReportToProto(Report(), {}, &response);
+  response.set_before_version(7);
+  // Room for everything but the last flip and the external group only it
+  // names.
+  v1::AnalyzeImpactResponse expected = response;
+  expected.mutable_flips()->RemoveLast();
+  expected.mutable_groups()->RemoveLast();
+  expected.set_truncated(true);
+  const size_t budget = expected.ByteSizeLong() + 12;  // framing slack
+  ASSERT_LT(budget, response.ByteSizeLong());
+
+  EXPECT_TRUE(TruncateToBytes(budget, &response));
+  EXPECT_LE(response.ByteSizeLong(), budget);
+  ASSERT_EQ(response.flips_size(), 1);
+  ASSERT_EQ(response.groups_size(), 2);
+  // Groups are renumbered in the order the kept flips name them.
+  EXPECT_EQ(response.groups(response.flips(0).source_group()).namespace_(),
+            "shop");
+  EXPECT_THAT(response.groups(response.flips(0).destination_group()).pods(),
+              ElementsAre("db-0"));
+  EXPECT_TRUE(response.truncated());
+  EXPECT_EQ(response.totals().flips(), 2u);
+  EXPECT_EQ(response.before_version(), 7u);
+}
+
+TEST(TruncateToBytesTest, NoRoomLeavesNoFlips) {
+  v1::AnalyzeImpactResponse response;
+  ImpactReportToProto(Report(), {}, &response);
+  EXPECT_TRUE(TruncateToBytes(1, &response));
+  EXPECT_EQ(response.flips_size(), 0);
+  EXPECT_EQ(response.groups_size(), 0);
+  EXPECT_TRUE(response.truncated());
+  EXPECT_EQ(response.totals().newly_denied_flows(), 36u);
+}
+
+}  // namespace
+}  // namespace netpol::server

@@ -84,8 +84,9 @@ TEST_F(ServerMetricsTest, RpcDurationsByMethodAndCode) {
 TEST_F(ServerMetricsTest, OnlyCodesThatOccurredAreListedBesidesOk) {
   const Scrape scrape = Collect();
   // Every method's OK series exists from the start, at zero.
-  for (const char* method : {"CheckConnection", "CheckConnectionStream",
-                             "GetSnapshot", "ApplySnapshot", "Rollback"}) {
+  for (const char* method :
+       {"CheckConnection", "CheckConnectionStream", "GetSnapshot",
+        "ApplySnapshot", "Rollback", "AnalyzeImpact"}) {
     EXPECT_THAT(scrape.Sum("netpol_rpc_duration_seconds_count",
                            {{"method", method}, {"code", "OK"}}),
                 Optional(0.0))
