@@ -186,17 +186,7 @@ int Run(const ParsedArgs& args) {
     PrintUsageError(kName, "--proposed is required");
     return kExitUsage;
   }
-  absl::StatusOr<ImpactOutputOptions> options =
-      ImpactOutputOptionsFromFlags(args);
-  if (!options.ok()) {
-    PrintUsageError(kName, options.status().message());
-    return kExitUsage;
-  }
-  std::optional<v1::AnalyzeImpactResponse> response =
-      args.Has(kServerFlag.name) ? RunRemote(args, *options)
-                                 : RunOffline(args, *options);
-  if (!response.has_value()) return kExitUsage;
-  return PrintImpact(*response, *options);
+  return RunComparison(args, kName, &RunRemote, &RunOffline);
 }
 
 }  // namespace

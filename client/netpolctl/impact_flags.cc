@@ -173,11 +173,21 @@ std::optional<v1::AnalyzeImpactResponse> AnalyzeImpactRemotely(
   return response;
 }
 
-int PrintImpact(const v1::AnalyzeImpactResponse& response,
-                const ImpactOutputOptions& options) {
-  const std::string output = FormatImpact(response, options.format);
+int RunComparison(const ParsedArgs& args, absl::string_view command,
+                  ImpactSource remote, ImpactSource offline) {
+  absl::StatusOr<ImpactOutputOptions> options =
+      ImpactOutputOptionsFromFlags(args);
+  if (!options.ok()) {
+    PrintUsageError(command, options.status().message());
+    return kExitUsage;
+  }
+  std::optional<v1::AnalyzeImpactResponse> response =
+      args.Has(kServerFlag.name) ? remote(args, *options)
+                                 : offline(args, *options);
+  if (!response.has_value()) return kExitUsage;
+  const std::string output = FormatImpact(*response, options->format);
   std::fwrite(output.data(), 1, output.size(), stdout);
-  return FailOnTriggered(response, options.fail_on) ? kExitFailOn : kExitOk;
+  return FailOnTriggered(*response, options->fail_on) ? kExitFailOn : kExitOk;
 }
 
 }  // namespace netpol::netpolctl

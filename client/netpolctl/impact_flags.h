@@ -79,10 +79,17 @@ std::optional<v1::AnalyzeImpactResponse> AnalyzeImpactRemotely(
 // then "netpolctl <command>: invalid proposed change; nothing compared".
 void PrintChangeErrors(absl::string_view command, absl::string_view message);
 
-// Writes the response in the chosen format to stdout. Returns kExitFailOn
-// when --fail-on triggers, else kExitOk.
-int PrintImpact(const v1::AnalyzeImpactResponse& response,
-                const ImpactOutputOptions& options);
+// A way to produce the report: against a server or offline. nullopt when
+// it failed (already reported).
+using ImpactSource = std::optional<v1::AnalyzeImpactResponse> (*)(
+    const ParsedArgs& args, const ImpactOutputOptions& options);
+
+// The body of `impact` and `diff`: reads the output flags, runs `remote`
+// with --server and `offline` without, and prints the report. Returns
+// kExitFailOn when --fail-on triggers, kExitUsage on any failure, else
+// kExitOk.
+int RunComparison(const ParsedArgs& args, absl::string_view command,
+                  ImpactSource remote, ImpactSource offline);
 
 }  // namespace netpol::netpolctl
 
