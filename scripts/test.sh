@@ -18,7 +18,8 @@ ctest --preset ci -j "$jobs"
 
 cmake --preset asan
 cmake --build --preset asan -j "$jobs"
-NETPOL_PROPERTY_SEEDS=40 NETPOL_PROPERTY_LARGE_SEEDS=4 ctest --preset asan -j "$jobs"
+NETPOL_PROPERTY_SEEDS=40 NETPOL_PROPERTY_LARGE_SEEDS=4 \
+  NETPOL_PROPERTY_EXHAUSTIVE_CLUSTERS=1 ctest --preset asan -j "$jobs"
 
 cmake --preset tsan
 cmake --build --preset tsan -j "$jobs" \
