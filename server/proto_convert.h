@@ -4,7 +4,8 @@
 // Conversions between core types and the netpol.v1 messages. The core
 // enums are dense table indices and differ from the wire numbering, so every
 // crossing goes through here. Part of netpol::impact_convert (core + proto
-// only), so netpolctl renders the same messages the server sends.
+// only), so netpolctl builds and renders the same messages the server
+// does.
 
 #include <optional>
 

@@ -2,35 +2,14 @@
 
 #include <optional>
 #include <utility>
-#include <variant>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "client/netpolctl/remote_flags.h"
+#include "server/proto_convert.h"
 
 namespace netpol::netpolctl {
 namespace {
-
-void ToProto(const Endpoint& endpoint, v1::Endpoint* out) {
-  if (const PodRef* pod = std::get_if<PodRef>(&endpoint)) {
-    out->mutable_pod()->set_namespace_(pod->namespace_name);
-    out->mutable_pod()->set_name(pod->name);
-  } else {
-    out->set_ip(std::get<IpAddress>(endpoint).ToString());
-  }
-}
-
-v1::Protocol ToProto(Protocol protocol) {
-  switch (protocol) {
-    case Protocol::kTcp:
-      return v1::TCP;
-    case Protocol::kUdp:
-      return v1::UDP;
-    case Protocol::kSctp:
-      return v1::SCTP;
-  }
-  return v1::PROTOCOL_UNSPECIFIED;
-}
 
 // nullopt for INVALID_CONNECTION and values this client does not know.
 std::optional<Reason> FromProto(v1::Reason reason) {
@@ -100,11 +79,7 @@ absl::Status RemoteDecisionSource::Decide(
   v1::CheckConnectionRequest request;
   request.set_explain(explain);
   for (const Connection& connection : connections) {
-    v1::Connection* out = request.add_connections();
-    ToProto(connection.source, out->mutable_source());
-    ToProto(connection.destination, out->mutable_destination());
-    out->set_port(connection.port);
-    out->set_protocol(ToProto(connection.protocol));
+    server::ToProto(connection, request.add_connections());
   }
   v1::CheckConnectionResponse response;
   std::unique_ptr<grpc::ClientContext> context = MakeContext(timeout_);
