@@ -49,6 +49,9 @@ Snapshot versions, health, metrics:
   grpcurl -plaintext $DATA grpc.health.v1.Health/Check
   curl -s http://$METRICS/metrics | grep ^netpol_
 
+What would relabelling the API pods cut? (impact analysis, against the live snapshot)
+  build/default/client/netpolctl/netpolctl impact --server $DATA --proposed deploy/examples/shop-changes/relabel-api.yaml
+
 The same questions offline:
   build/default/client/netpolctl/netpolctl eval --manifests $EXAMPLE --queries $EXAMPLE/queries.jsonl
   build/default/client/netpolctl/netpolctl matrix --manifests $EXAMPLE --port 3306

@@ -1,5 +1,6 @@
 // netpolctl impact and diff, offline, on the bundled shop cluster
-// (deploy/examples/shop) and the changes in tests/client/testdata/impact.
+// (deploy/examples/shop), its example change (deploy/examples/shop-changes)
+// and the changes in tests/client/testdata/impact.
 
 #include <fstream>
 #include <sstream>
@@ -24,6 +25,9 @@ using ::testing::SizeIs;
 using ::testing::StartsWith;
 
 const std::string kShop = NETPOL_SOURCE_DIR "/deploy/examples/shop";
+// The README's example change: the API pods relabelled.
+const std::string kRelabelApi =
+    NETPOL_SOURCE_DIR "/deploy/examples/shop-changes/relabel-api.yaml";
 const std::string kData = NETPOL_SOURCE_DIR "/tests/client/testdata/impact/";
 
 std::string ReadFile(const std::string& path) {
@@ -33,10 +37,11 @@ std::string ReadFile(const std::string& path) {
   return content.str();
 }
 
+// `change`: the path of the proposed change.
 RunResult Impact(const std::string& change,
                  const std::vector<std::string>& flags = {}) {
   std::vector<std::string> args = {"impact", "--manifests", kShop, "--proposed",
-                                   kData + change};
+                                   change};
   args.insert(args.end(), flags.begin(), flags.end());
   return RunNetpolctl(args);
 }
@@ -64,7 +69,7 @@ std::vector<std::string> CsvFields(absl::string_view line) {
 // The README example: relabelling the API pods cuts what db-policy (and
 // web-egress) allowed them, and lifts api-policy's isolation.
 TEST(ImpactTest, RelabelledApiPodsPrintsTheReadmeExample) {
-  RunResult result = Impact("relabel-api.yaml");
+  RunResult result = Impact(kRelabelApi);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, ReadFile(kData + "relabel-api.txt"));
   EXPECT_THAT(result.out,
@@ -76,7 +81,7 @@ TEST(ImpactTest, RelabelledApiPodsPrintsTheReadmeExample) {
 }
 
 TEST(ImpactTest, DeletedPolicyOnlyAllows) {
-  RunResult result = Impact("delete-db-policy.yaml");
+  RunResult result = Impact(kData + "delete-db-policy.yaml");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, StartsWith("0 flows newly denied, "));
   EXPECT_THAT(result.out, Not(HasSubstr("Newly denied")));
@@ -90,35 +95,35 @@ TEST(ImpactTest, DeletedPolicyOnlyAllows) {
 }
 
 TEST(ImpactTest, FailOnSetsExitCodeThreeAndStillPrints) {
-  RunResult plain = Impact("relabel-api.yaml");
-  RunResult denied = Impact("relabel-api.yaml", {"--fail-on", "newly-denied"});
+  RunResult plain = Impact(kRelabelApi);
+  RunResult denied = Impact(kRelabelApi, {"--fail-on", "newly-denied"});
   EXPECT_EQ(denied.exit_code, 3);
   EXPECT_EQ(denied.out, plain.out);
   EXPECT_THAT(denied.err, IsEmpty());
 
   // Only newly allowed flows: newly-denied passes, any fails.
   EXPECT_EQ(
-      Impact("delete-db-policy.yaml", {"--fail-on", "newly-denied"}).exit_code,
+      Impact(kData + "delete-db-policy.yaml", {"--fail-on", "newly-denied"}).exit_code,
       0);
-  EXPECT_EQ(Impact("delete-db-policy.yaml", {"--fail-on=any"}).exit_code, 3);
+  EXPECT_EQ(Impact(kData + "delete-db-policy.yaml", {"--fail-on=any"}).exit_code, 3);
 
   // Nothing changes: neither fails.
-  RunResult noop = Impact("relabel-noop.yaml", {"--fail-on", "any"});
+  RunResult noop = Impact(kData + "relabel-noop.yaml", {"--fail-on", "any"});
   EXPECT_EQ(noop.exit_code, 0) << noop.err;
   EXPECT_EQ(noop.out, "No connectivity change.\n");
 
   // A pod added is no flip, but it is something to report.
-  RunResult added = Impact("add-api-pod.yaml", {"--fail-on", "newly-denied"});
+  RunResult added = Impact(kData + "add-api-pod.yaml", {"--fail-on", "newly-denied"});
   EXPECT_EQ(added.exit_code, 0) << added.err;
   EXPECT_EQ(added.out,
             "No flow changes verdict; 1 pod added, 0 removed\n"
             "\n"
             "Pods added (1): prod/api-2\n");
-  EXPECT_EQ(Impact("add-api-pod.yaml", {"--fail-on", "any"}).exit_code, 3);
+  EXPECT_EQ(Impact(kData + "add-api-pod.yaml", {"--fail-on", "any"}).exit_code, 3);
 }
 
 TEST(ImpactTest, JsonIsOneObjectMatchingTheText) {
-  RunResult result = Impact("relabel-api.yaml", {"--format", "json"});
+  RunResult result = Impact(kRelabelApi, {"--format", "json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   ASSERT_THAT(Lines(result.out), SizeIs(1));
   const nlohmann::json json = nlohmann::json::parse(result.out);
@@ -152,7 +157,7 @@ TEST(ImpactTest, JsonIsOneObjectMatchingTheText) {
 // newly denied one and deny every newly allowed one.
 TEST(ImpactTest, SamplesAreConnectionsWhoseVerdictFlips) {
   RunResult result =
-      Impact("relabel-api.yaml", {"--format", "json", "--samples", "2"});
+      Impact(kRelabelApi, {"--format", "json", "--samples", "2"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const nlohmann::json json = nlohmann::json::parse(result.out);
   std::string queries;
@@ -172,13 +177,13 @@ TEST(ImpactTest, SamplesAreConnectionsWhoseVerdictFlips) {
     EXPECT_EQ(nlohmann::json::parse(answers[i])["allowed"], allowed_before[i])
         << "sample " << i << ": " << answers[i];
   }
-  EXPECT_THAT(Impact("relabel-api.yaml", {"--samples", "1"}).out,
+  EXPECT_THAT(Impact(kRelabelApi, {"--samples", "1"}).out,
               HasSubstr("(2 flows)\n    e.g. prod/api-0 -> prod/db-0 "
                         "TCP/3306\n"));
 }
 
 TEST(ImpactTest, CsvHasAHeaderAndOneRowPerFlip) {
-  RunResult result = Impact("relabel-api.yaml", {"--format", "csv"});
+  RunResult result = Impact(kRelabelApi, {"--format", "csv"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   std::vector<std::string> lines = Lines(result.out);
   ASSERT_THAT(lines, SizeIs(1 + 16));
@@ -198,7 +203,7 @@ TEST(ImpactTest, CsvHasAHeaderAndOneRowPerFlip) {
 }
 
 TEST(ImpactTest, MarkdownIsATable) {
-  RunResult result = Impact("relabel-api.yaml", {"--format", "md"});
+  RunResult result = Impact(kRelabelApi, {"--format", "md"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   std::vector<std::string> lines = Lines(result.out);
   ASSERT_THAT(lines, SizeIs(4 + 16));
@@ -215,7 +220,7 @@ TEST(ImpactTest, MarkdownIsATable) {
 }
 
 TEST(ImpactTest, MaxFlipsTruncatesTheListNotTheTotals) {
-  RunResult text = Impact("relabel-api.yaml", {"--max-flips", "3"});
+  RunResult text = Impact(kRelabelApi, {"--max-flips", "3"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_THAT(text.out, StartsWith("4 flows newly denied, 1572842 newly "
                                    "allowed, 5 pods affected (16 flips)\n"));
@@ -223,7 +228,7 @@ TEST(ImpactTest, MaxFlipsTruncatesTheListNotTheTotals) {
                                   "are listed (--max-flips). Totals count "
                                   "everything.\n"));
   RunResult json =
-      Impact("relabel-api.yaml", {"--max-flips", "3", "--format", "json"});
+      Impact(kRelabelApi, {"--max-flips", "3", "--format", "json"});
   const nlohmann::json parsed = nlohmann::json::parse(json.out);
   EXPECT_EQ(parsed["truncated"], true);
   EXPECT_THAT(parsed["flips"], SizeIs(3));
@@ -231,7 +236,7 @@ TEST(ImpactTest, MaxFlipsTruncatesTheListNotTheTotals) {
 }
 
 TEST(ImpactTest, InvalidChangeListsEveryProblem) {
-  RunResult result = Impact("typos.yaml");
+  RunResult result = Impact(kData + "typos.yaml");
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.out, IsEmpty());
   const std::string file = kData + "typos.yaml";
@@ -256,7 +261,7 @@ TEST(ImpactTest, BadUsageExitsTwo) {
     std::vector<std::string> args;
     std::string message;
   };
-  const std::string change = kData + "relabel-api.yaml";
+  const std::string change = kRelabelApi;
   const Case cases[] = {
       {{"impact", "--manifests", kShop}, "--proposed is required"},
       {{"impact", "--proposed", change}, "--manifests is required"},
@@ -303,7 +308,7 @@ TEST(DiffTest, TwoManifestSetsMatchTheImpactOfTheirDifference) {
                       "--manifests-b", policy, "--format", format});
     ASSERT_EQ(diff.exit_code, 0) << diff.err;
     EXPECT_EQ(diff.out,
-              Impact("monitoring-deny-egress.yaml", {"--format", format}).out)
+              Impact(kData + "monitoring-deny-egress.yaml", {"--format", format}).out)
         << format;
   }
   RunResult forward =

@@ -19,6 +19,9 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 
 const std::string kShop = NETPOL_SOURCE_DIR "/deploy/examples/shop";
+// The README's example change: the API pods relabelled.
+const std::string kRelabelApi =
+    NETPOL_SOURCE_DIR "/deploy/examples/shop-changes/relabel-api.yaml";
 const std::string kData = NETPOL_SOURCE_DIR "/tests/client/testdata/impact/";
 const std::string kDenyEgress = kData + "monitoring-deny-egress.yaml";
 
@@ -57,9 +60,9 @@ class RemoteImpactTest : public ::testing::Test {
 
 TEST_F(RemoteImpactTest, ImpactPrintsWhatOfflinePrints) {
   const std::vector<std::vector<std::string>> cases = {
-      {"--proposed", kData + "relabel-api.yaml"},
-      {"--proposed", kData + "relabel-api.yaml", "--fail-on", "newly-denied"},
-      {"--proposed", kData + "relabel-api.yaml", "--format", "json",
+      {"--proposed", kRelabelApi},
+      {"--proposed", kRelabelApi, "--fail-on", "newly-denied"},
+      {"--proposed", kRelabelApi, "--format", "json",
        "--samples", "2"},
       {"--proposed", kData + "delete-db-policy.yaml", "--format", "csv"},
       {"--proposed", kData + "delete-db-policy.yaml", "--format", "md",
@@ -97,7 +100,7 @@ TEST_F(RemoteImpactTest, RetainedVersionsCompareAsManifestSets) {
   ASSERT_THAT(apply.out, HasSubstr("version 2 (live)"));
 
   // Version 1 is the shop as offline --manifests loads it.
-  ExpectSameOutput({"impact", "--proposed", kData + "relabel-api.yaml"},
+  ExpectSameOutput({"impact", "--proposed", kRelabelApi},
                    {"--manifests", kShop},
                    {"--server", data(), "--version", "1"});
   // The live version 2 has the extra policy.
@@ -127,7 +130,7 @@ TEST_F(RemoteImpactTest, RetainedVersionsCompareAsManifestSets) {
 
 TEST_F(RemoteImpactTest, ServerTakesOneChangeFile) {
   RunResult result = RunNetpolctl({"impact", "--server", data(), "--proposed",
-                                   kData + "relabel-api.yaml", "--proposed",
+                                   kRelabelApi, "--proposed",
                                    kData + "add-api-pod.yaml"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err,
@@ -138,7 +141,7 @@ TEST(RemoteImpactUnreachableTest, ExitsTwoNamingTheServer) {
   const std::string address = integration::UnusedLoopbackAddress();
   RunResult result =
       RunNetpolctl({"impact", "--server", address, "--timeout", "2s",
-                    "--proposed", kData + "relabel-api.yaml"});
+                    "--proposed", kRelabelApi});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(
       result.err,
