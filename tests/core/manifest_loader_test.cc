@@ -32,6 +32,9 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
+using testing_util::FindNamespace;
+using testing_util::FindPod;
+using testing_util::FindPolicy;
 using ::testing::StartsWith;
 
 // The outcome of one load: the result and the loader's error list.
@@ -94,27 +97,6 @@ std::string Policy(const std::string& spec, const std::string& name = "p",
       "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
       "metadata:\n  name: ",
       name, "\n  namespace: ", ns, "\nspec:\n", spec);
-}
-
-const Pod* FindPod(const Cluster& c, const std::string& ns,
-                   const std::string& name) {
-  for (const Pod& p : c.pods) {
-    if (p.namespace_name == ns && p.name == name) return &p;
-  }
-  return nullptr;
-}
-const Namespace* FindNamespace(const Cluster& c, const std::string& name) {
-  for (const Namespace& n : c.namespaces) {
-    if (n.name == name) return &n;
-  }
-  return nullptr;
-}
-const NetworkPolicy* FindPolicy(const Cluster& c, const std::string& ns,
-                                const std::string& name) {
-  for (const NetworkPolicy& p : c.policies) {
-    if (p.namespace_name == ns && p.name == name) return &p;
-  }
-  return nullptr;
 }
 
 IpAddress Ip(const std::string& text) { return IpAddress::Parse(text).value(); }

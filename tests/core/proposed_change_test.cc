@@ -25,6 +25,9 @@ using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
+using testing_util::FindNamespace;
+using testing_util::FindPod;
+using testing_util::FindPolicy;
 using testing_util::NamespaceYaml;
 using testing_util::PodYaml;
 
@@ -106,27 +109,6 @@ std::vector<std::string> ApplyErrors(const Cluster& cluster,
   EXPECT_THAT(std::string(result.status().message()),
               HasSubstr("applying the proposed change:\n"));
   return ErrorLines(result.status());
-}
-
-const Pod* FindPod(const Cluster& c, const std::string& ns,
-                   const std::string& name) {
-  for (const Pod& p : c.pods) {
-    if (p.namespace_name == ns && p.name == name) return &p;
-  }
-  return nullptr;
-}
-const Namespace* FindNamespace(const Cluster& c, const std::string& name) {
-  for (const Namespace& n : c.namespaces) {
-    if (n.name == name) return &n;
-  }
-  return nullptr;
-}
-const NetworkPolicy* FindPolicy(const Cluster& c, const std::string& ns,
-                                const std::string& name) {
-  for (const NetworkPolicy& p : c.policies) {
-    if (p.namespace_name == ns && p.name == name) return &p;
-  }
-  return nullptr;
 }
 
 std::vector<std::string> PodNames(const Cluster& c) {

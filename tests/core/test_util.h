@@ -77,6 +77,29 @@ inline std::string PodYaml(const std::string& ns, const std::string& name,
   return out;
 }
 
+// Objects of a cluster by name; nullptr when absent.
+inline const Pod* FindPod(const Cluster& c, const std::string& ns,
+                          const std::string& name) {
+  for (const Pod& p : c.pods) {
+    if (p.namespace_name == ns && p.name == name) return &p;
+  }
+  return nullptr;
+}
+inline const Namespace* FindNamespace(const Cluster& c,
+                                      const std::string& name) {
+  for (const Namespace& n : c.namespaces) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+inline const NetworkPolicy* FindPolicy(const Cluster& c, const std::string& ns,
+                                       const std::string& name) {
+  for (const NetworkPolicy& p : c.policies) {
+    if (p.namespace_name == ns && p.name == name) return &p;
+  }
+  return nullptr;
+}
+
 // Loads YAML text; adds a test failure and returns nullopt on error.
 inline std::optional<Cluster> LoadYaml(const std::string& yaml,
                                        const std::string& name = "test.yaml") {
