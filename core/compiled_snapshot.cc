@@ -3,26 +3,31 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <optional>
 
+#include "absl/base/attributes.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/internal/decision_kernel.h"
 #include "core/string_view_compat.h"
 
 namespace netpol {
 
 using internal::EndpointEntry;
 using internal::kNoPod;
-using internal::kNotIsolatedRow;
 
 const EndpointEntry& internal::ExternalRanges::Find(const IpAddress& ip) const {
   // starts[0] is the family's lowest address, so the index is never -1.
-  const size_t i = std::upper_bound(starts.begin(), starts.end(), ip) - starts.begin();
+  const size_t i =
+      std::upper_bound(starts.begin(), starts.end(), ip) - starts.begin();
   return entries[i - 1];
 }
 
 void internal::PortMatcher::Build(const std::vector<PortSet>& sets) {
   std::array<std::vector<uint32_t>, kProtocolCount> edges;  // class starts
   size_t most_classes = 1;
+  classes_.assign(kProtocolCount << 16, 0);
   for (int proto = 0; proto < kProtocolCount; ++proto) {
     std::vector<uint32_t>& starts = edges[proto];
     starts = {0};
@@ -36,12 +41,11 @@ void internal::PortMatcher::Build(const std::vector<PortSet>& sets) {
     starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
     if (starts.back() == 65536) starts.pop_back();
     most_classes = std::max(most_classes, starts.size());
-    classes_[proto].assign(65536, 0);
     for (size_t c = 0; c < starts.size(); ++c) {
       const uint32_t end = c + 1 < starts.size() ? starts[c + 1] : 65536;
-      for (uint32_t port = starts[c]; port < end; ++port) {
-        classes_[proto][port] = static_cast<uint16_t>(c);
-      }
+      std::fill(classes_.begin() + (proto << 16) + starts[c],
+                classes_.begin() + (proto << 16) + end,
+                static_cast<uint16_t>(c));
     }
   }
   words_ = (most_classes + 63) / 64;
@@ -52,8 +56,10 @@ void internal::PortMatcher::Build(const std::vector<PortSet>& sets) {
       for (size_t c = 0; c < starts.size(); ++c) {
         // Classes never straddle a range edge: testing the first port of
         // a class answers for the whole class.
-        if (sets[s].Contains(static_cast<uint16_t>(starts[c]), static_cast<Protocol>(proto))) {
-          bits_[(s * kProtocolCount + proto) * words_ + c / 64] |= uint64_t{1} << (c % 64);
+        if (sets[s].Contains(static_cast<uint16_t>(starts[c]),
+                             static_cast<Protocol>(proto))) {
+          bits_[(s * kProtocolCount + proto) * words_ + c / 64] |= uint64_t{1}
+                                                                   << (c % 64);
         }
       }
     }
@@ -61,101 +67,140 @@ void internal::PortMatcher::Build(const std::vector<PortSet>& sets) {
 }
 
 size_t internal::PortMatcher::memory_bytes() const {
-  size_t bytes = bits_.capacity() * sizeof(uint64_t);
-  for (const auto& table : classes_) bytes += table.capacity() * sizeof(uint16_t);
-  return bytes;
+  return bits_.capacity() * sizeof(uint64_t) +
+         classes_.capacity() * sizeof(uint16_t);
 }
 
-void internal::V4PodIndex::Build(std::vector<std::pair<uint32_t, EndpointEntry>> pods) {
+void internal::V4PodIndex::Build(
+    const std::vector<std::pair<uint32_t, EndpointEntry>>& pods) {
   size_t size = 2;
   while (size < 2 * pods.size()) size *= 2;
-  slots_.assign(size, 0);
+  slots_.assign(size, Slot{});
+  slot_pods_.assign(size, kNoPod);
+  coordinates_.clear();
   mask_ = size - 1;
   shift_ = 64 - std::countr_zero(size);
-  entries_.clear();
+  absl::flat_hash_map<TableCoordinates, uint32_t> ids;
   for (const auto& [ip, entry] : pods) {
-    entries_.push_back(entry);
-    size_t slot = (uint64_t{ip} * 0x9E3779B97F4A7C15ull) >> shift_;
-    while (slots_[slot] != 0) slot = (slot + 1) & mask_;
-    slots_[slot] = (uint64_t{ip} << 32) | entries_.size();
+    const TableCoordinates& coordinates = entry;
+    auto [it, inserted] = ids.try_emplace(coordinates, coordinates_.size());
+    if (inserted) coordinates_.push_back(coordinates);
+    size_t i = (uint64_t{ip} * 0x9E3779B97F4A7C15ull) >> shift_;
+    while (slots_[i].coordinates != kEmpty) i = (i + 1) & mask_;
+    slots_[i] = {ip, it->second};
+    slot_pods_[i] = entry.pod;
   }
+  coordinates_.shrink_to_fit();
 }
 
-const EndpointEntry& CompiledSnapshot::LookUp(const IpAddress& ip) const {
+std::optional<EndpointEntry> internal::V4PodIndex::FindEntry(
+    uint32_t ip) const {
+  const Slot* slot = view().FindSlot(ip);
+  if (slot == nullptr) return std::nullopt;
+  EndpointEntry entry;
+  static_cast<TableCoordinates&>(entry) = coordinates_[slot->coordinates];
+  entry.pod = slot_pods_[slot - slots_.data()];
+  return entry;
+}
+
+internal::DecisionKernel CompiledSnapshot::Kernel() const {
+  return {v4_pods_.view(),
+          {v4_external_starts_.data(), v4_external_starts_.size(),
+           v4_external_coordinates_.data()},
+          egress_.view(),
+          ingress_.view(),
+          port_matcher_.view()};
+}
+
+EndpointEntry CompiledSnapshot::LookUp(const IpAddress& ip) const {
   if (ip.is_v4()) {
-    if (const EndpointEntry* pod = v4_pods_.Find(ip.v4())) return *pod;
-    return external_[0].Find(ip);
+    if (std::optional<EndpointEntry> pod = v4_pods_.FindEntry(ip.v4())) {
+      return *pod;
+    }
+    EndpointEntry external;
+    static_cast<internal::TableCoordinates&>(external) =
+        Kernel().v4_external.Find(ip.v4());
+    return external;
   }
-  if (auto it = v6_pods_.find({ip.hi, ip.lo}); it != v6_pods_.end()) return it->second;
+  if (auto it = v6_pods_.find({ip.hi, ip.lo}); it != v6_pods_.end()) {
+    return it->second;
+  }
   return external_[1].Find(ip);
+}
+
+Decision CompiledSnapshot::DecideEntries(const EndpointEntry& source,
+                                         const EndpointEntry& destination,
+                                         uint16_t port,
+                                         Protocol protocol) const {
+  const bool loopback =
+      (source.pod == destination.pod) & (source.pod != kNoPod);
+  return Kernel().Decide(loopback, source, destination, port, protocol);
 }
 
 namespace {
 
-// Every decision outcome, indexed by five facts (see DecideEntries), so the
-// hot path ends in one table load instead of data-dependent branches.
-constexpr int kLoopbackBit = 16, kEgressIsolatedBit = 8, kEgressAllowedBit = 4,
-              kIngressIsolatedBit = 2, kIngressAllowedBit = 1;
-
-constexpr std::array<Decision, 32> MakeDecisionTable() {
-  std::array<Decision, 32> table{};
-  for (int i = 0; i < 32; ++i) {
-    const bool egress_isolated = i & kEgressIsolatedBit;
-    const bool ingress_isolated = i & kIngressIsolatedBit;
-    if (i & kLoopbackBit) {
-      table[i] = {true, Reason::kLoopback};
-    } else if (egress_isolated && !(i & kEgressAllowedBit)) {
-      table[i] = {false, Reason::kDeniedEgress};
-    } else if (ingress_isolated && !(i & kIngressAllowedBit)) {
-      table[i] = {false, Reason::kDeniedIngress};
-    } else if (egress_isolated || ingress_isolated) {
-      table[i] = {true, Reason::kAllowedByPolicy};
-    } else {
-      table[i] = {true, Reason::kNotIsolated};
-    }
-  }
-  return table;
+// One IPv4 connection on the kernel. A pod has one IPv4 address (the
+// compiler checks), so such a connection is loopback exactly when both
+// addresses are one pod's. Always inlined: the batch loop must keep the
+// kernel in registers.
+template <bool kOneWord>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Decision DecideV4With(
+    const internal::DecisionKernel& kernel, const V4Connection& c) {
+  const internal::TableCoordinates* source = kernel.v4_pods.Find(c.source);
+  const bool loopback = (source != nullptr) & (c.source == c.destination);
+  if (source == nullptr) source = &kernel.v4_external.Find(c.source);
+  return kernel.Decide<kOneWord>(
+      loopback, *source, kernel.LookUpV4(c.destination), c.port, c.protocol);
 }
 
-constexpr std::array<Decision, 32> kDecisionTable = MakeDecisionTable();
+// The batch loop on raw pointers: the kernel lives in registers and the
+// results' stores cannot alias it.
+template <bool kOneWord>
+void DecideV4Loop(const internal::DecisionKernel kernel,
+                  const V4Connection* connections, size_t n,
+                  Decision* decisions) {
+  for (size_t i = 0; i < n; ++i) {
+    decisions[i] = DecideV4With<kOneWord>(kernel, connections[i]);
+  }
+}
 
 }  // namespace
 
-// Reads both cells unconditionally (row 0 exists and allows nothing): with
-// a realistic mix of isolated and open pods, branching on isolation
-// mispredicts often enough to cost more than the extra load.
-Decision CompiledSnapshot::DecideEntries(const EndpointEntry& source,
-                                         const EndpointEntry& destination, uint16_t port,
-                                         Protocol protocol) const {
-  const bool loopback = (source.pod == destination.pod) & (source.pod != kNoPod);
-  const bool egress_isolated = source.egress_row != kNotIsolatedRow;
-  const bool ingress_isolated = destination.ingress_row != kNotIsolatedRow;
-  const bool egress_allowed = port_matcher_.Allows(
-      egress_.At(source.egress_row, destination.egress_col), protocol, port);
-  const bool ingress_allowed = port_matcher_.Allows(
-      ingress_.At(destination.ingress_row, source.ingress_col), protocol, port);
-  return kDecisionTable[(loopback ? kLoopbackBit : 0) |
-                        (egress_isolated ? kEgressIsolatedBit : 0) |
-                        (egress_allowed ? kEgressAllowedBit : 0) |
-                        (ingress_isolated ? kIngressIsolatedBit : 0) |
-                        (ingress_allowed ? kIngressAllowedBit : 0)];
-}
-
-Decision CompiledSnapshot::Decide(const IpAddress& source, const IpAddress& destination,
-                                  uint16_t port, Protocol protocol) const {
+Decision CompiledSnapshot::Decide(const IpAddress& source,
+                                  const IpAddress& destination, uint16_t port,
+                                  Protocol protocol) const {
+  if (source.is_v4() && destination.is_v4()) {
+    const internal::DecisionKernel kernel = Kernel();
+    const V4Connection c{source.v4(), destination.v4(), port, protocol};
+    return kernel.ports.words == 1 ? DecideV4With<true>(kernel, c)
+                                   : DecideV4With<false>(kernel, c);
+  }
   return DecideEntries(LookUp(source), LookUp(destination), port, protocol);
 }
 
-const CompiledSnapshot::PodEntries* CompiledSnapshot::FindPod(const PodRef& ref) const {
+void CompiledSnapshot::DecideV4(absl::Span<const V4Connection> connections,
+                                absl::Span<Decision> decisions) const {
+  const internal::DecisionKernel kernel = Kernel();
+  const size_t n = std::min(connections.size(), decisions.size());
+  if (kernel.ports.words == 1) {
+    DecideV4Loop<true>(kernel, connections.data(), n, decisions.data());
+  } else {
+    DecideV4Loop<false>(kernel, connections.data(), n, decisions.data());
+  }
+}
+
+const CompiledSnapshot::PodEntries* CompiledSnapshot::FindPod(
+    const PodRef& ref) const {
   auto ns = pods_by_name_.find(AsAbsl(ref.namespace_name));
   if (ns == pods_by_name_.end()) return nullptr;
   auto it = ns->second.find(AsAbsl(ref.name));
   return it == ns->second.end() ? nullptr : &it->second;
 }
 
-std::pair<int, int> CompiledSnapshot::PodPairFamilies(const PodEntries& source,
-                                                     const PodEntries& destination) {
-  const int source_primary = source.primary, destination_primary = destination.primary;
+std::pair<int, int> CompiledSnapshot::PodPairFamilies(
+    const PodEntries& source, const PodEntries& destination) {
+  const int source_primary = source.primary,
+            destination_primary = destination.primary;
   if (source.ip[source_primary] && destination.ip[source_primary]) {
     return {source_primary, source_primary};
   }
@@ -173,7 +218,8 @@ absl::StatusOr<CompiledSnapshot::ResolvedPair> CompiledSnapshot::Resolve(
     if (const auto* ref = std::get_if<PodRef>(ends[i])) {
       pods[i] = FindPod(*ref);
       if (pods[i] == nullptr) {
-        return absl::NotFoundError(absl::StrCat("unknown pod ", ref->ToString()));
+        return absl::NotFoundError(
+            absl::StrCat("unknown pod ", ref->ToString()));
       }
     }
   }
@@ -181,7 +227,8 @@ absl::StatusOr<CompiledSnapshot::ResolvedPair> CompiledSnapshot::Resolve(
   // side's when it is an IP; between two pods, the source's primary if the
   // destination has it, else the destination's primary if the source has
   // it. Without a common family each pod keeps its primary.
-  int family[2] = {pods[0] ? pods[0]->primary : 0, pods[1] ? pods[1]->primary : 0};
+  int family[2] = {pods[0] ? pods[0]->primary : 0,
+                   pods[1] ? pods[1]->primary : 0};
   for (int i = 0; i < 2; ++i) {
     const PodEntries* pod = pods[i];
     if (pod == nullptr) continue;
@@ -218,12 +265,15 @@ absl::Status CheckPort(uint32_t port) {
 
 }  // namespace
 
-absl::StatusOr<Decision> CompiledSnapshot::Decide(const Connection& connection) const {
-  if (absl::Status status = CheckPort(connection.port); !status.ok()) return status;
+absl::StatusOr<Decision> CompiledSnapshot::Decide(
+    const Connection& connection) const {
+  if (absl::Status status = CheckPort(connection.port); !status.ok())
+    return status;
   absl::StatusOr<ResolvedPair> resolved = Resolve(connection);
   if (!resolved.ok()) return resolved.status();
   return DecideEntries(resolved->source.entry, resolved->destination.entry,
-                       static_cast<uint16_t>(connection.port), connection.protocol);
+                       static_cast<uint16_t>(connection.port),
+                       connection.protocol);
 }
 
 }  // namespace netpol

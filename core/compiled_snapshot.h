@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "core/decision.h"
 #include "core/internal/snapshot_tables.h"
 #include "core/model.h"
@@ -17,6 +18,7 @@
 namespace netpol {
 namespace internal {
 class SnapshotDiffer;
+struct DecisionKernel;
 }  // namespace internal
 
 struct CompileOptions {
@@ -56,6 +58,14 @@ class CompiledSnapshot {
   // in 1..65535 (callers validate).
   Decision Decide(const IpAddress& source, const IpAddress& destination,
                   uint16_t port, Protocol protocol) const;
+
+  // The batch hot path: decisions[i] = Decide(connections[i]'s addresses,
+  // port, protocol) for i < min(connections.size(), decisions.size()).
+  // Ports must be in 1..65535 (callers validate). The tables' base
+  // pointers stay in registers across the batch, which makes a decision
+  // about a third cheaper than a Decide call each.
+  void DecideV4(absl::Span<const V4Connection> connections,
+                absl::Span<Decision> decisions) const;
 
   // Any endpoint form. InvalidArgument for a port outside 1..65535,
   // NotFound for an unknown pod.
@@ -101,7 +111,9 @@ class CompiledSnapshot {
   static std::pair<int, int> PodPairFamilies(const PodEntries& source,
                                              const PodEntries& destination);
 
-  const internal::EndpointEntry& LookUp(const IpAddress& ip) const;
+  // Views of the tables for the decision arithmetic (cheap to build).
+  internal::DecisionKernel Kernel() const;
+  internal::EndpointEntry LookUp(const IpAddress& ip) const;
   const PodEntries* FindPod(const PodRef& ref) const;
   // Resolves both endpoints. A pod named by reference uses the address of
   // the family the connection uses (see the .cc); NotFound for an unknown
@@ -124,6 +136,9 @@ class CompiledSnapshot {
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, internal::EndpointEntry>
       v6_pods_;
   internal::ExternalRanges external_[2];  // [0] IPv4, [1] IPv6
+  // external_[0] as integers and coordinates, for the branch-free search.
+  std::vector<uint32_t> v4_external_starts_;
+  std::vector<internal::TableCoordinates> v4_external_coordinates_;
   // namespace -> pod name -> entries; string keys allow look-ups by
   // absl::string_view without building a key.
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, PodEntries>>
@@ -137,7 +152,7 @@ class CompiledSnapshot {
 
   // For explanations: each pod's policies selecting it, per direction
   // ([0] ingress, [1] egress), as indices into cluster_.policies.
-  std::vector<uint32_t> pod_selection_[2];  // per pod, into selections_
+  std::vector<uint32_t> pod_selection_[2];         // per pod, into selections_
   std::vector<std::vector<uint32_t>> selections_;  // [0] is empty
   absl::flat_hash_map<std::string, uint32_t> namespace_index_;
 };

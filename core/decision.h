@@ -35,6 +35,15 @@ struct Connection {
   Protocol protocol = Protocol::kTcp;
 };
 
+// An IPv4 connection in the batch form (CompiledSnapshot::DecideV4):
+// addresses as integers in host byte order.
+struct V4Connection {
+  uint32_t source = 0;
+  uint32_t destination = 0;
+  uint16_t port = 0;  // 1..65535
+  Protocol protocol = Protocol::kTcp;
+};
+
 // Why a connection is allowed or denied. Names match the RPC enum.
 enum class Reason : uint8_t {
   kLoopback,         // a pod talking to itself
@@ -65,16 +74,16 @@ struct RuleRef {
 // One direction of an explanation: egress of the source or ingress of the
 // destination.
 struct DirectionExplanation {
-  std::string pod;                         // "ns/name"; empty when external
+  std::string pod;  // "ns/name"; empty when external
   bool isolated = false;
   std::vector<std::string> selecting_policies;  // "ns/name", isolating ones
-  std::vector<RuleRef> allowing_rules;     // every rule allowing this flow
+  std::vector<RuleRef> allowing_rules;          // every rule allowing this flow
   bool allowed = false;
 };
 
 struct Explanation {
   Decision decision;
-  std::string source;       // resolved endpoint, e.g. "x/a (10.0.1.10)"
+  std::string source;  // resolved endpoint, e.g. "x/a (10.0.1.10)"
   std::string destination;
   DirectionExplanation egress;
   DirectionExplanation ingress;

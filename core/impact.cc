@@ -195,9 +195,9 @@ std::vector<uint32_t> PortSetKey(const PortRanges& set) {
 template <typename Key>
 void AppendRoleKey(const EndpointEntry& e, bool as_source, Key& key) {
   if (as_source) {
-    key.insert(key.end(), {e.egress_row, e.ingress_col});
+    key.insert(key.end(), {e.egress_row_start, e.ingress_col});
   } else {
-    key.insert(key.end(), {e.ingress_row, e.egress_col});
+    key.insert(key.end(), {e.ingress_row_start, e.egress_col});
   }
 }
 
@@ -248,13 +248,14 @@ uint32_t SnapshotDiffer::Effective(int snap, const EndpointEntry& source,
   const CompiledSnapshot& s = *snap_[snap];
   const std::vector<uint32_t>& ids = global_id_[snap];
   const uint32_t egress =
-      source.egress_row == kNotIsolatedRow
+      source.egress_row_start == kNotIsolatedRow
           ? all_ports_
-          : ids[s.egress_.At(source.egress_row, destination.egress_col)];
+          : ids[s.egress_.At(source.egress_row_start, destination.egress_col)];
   const uint32_t ingress =
-      destination.ingress_row == kNotIsolatedRow
+      destination.ingress_row_start == kNotIsolatedRow
           ? all_ports_
-          : ids[s.ingress_.At(destination.ingress_row, source.ingress_col)];
+          : ids[s.ingress_.At(destination.ingress_row_start,
+                              source.ingress_col)];
   return IntersectIds(egress, ingress);
 }
 

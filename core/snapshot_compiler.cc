@@ -38,8 +38,8 @@ struct PeerDef {
   const IpBlock* ip_block = nullptr;
   const LabelSelector* namespace_selector = nullptr;  // null: scope_namespace
   uint32_t scope_namespace = 0;
-  const LabelSelector* pod_selector = nullptr;        // null: every pod
-  bool used[2] = {false, false};                      // by ingress / egress
+  const LabelSelector* pod_selector = nullptr;  // null: every pod
+  bool used[2] = {false, false};                // by ingress / egress
 };
 
 struct CompiledRule {
@@ -57,11 +57,13 @@ class SnapshotCompiler {
   explicit SnapshotCompiler(CompiledSnapshot& out) : out_(out) {
     // Port set 0 is the empty set: the value of every cell no rule reaches.
     port_sets_.emplace_back();
-    port_set_ids_.Intern(std::vector<uint32_t>(kProtocolCount, kProtocolSeparator));
+    port_set_ids_.Intern(
+        std::vector<uint32_t>(kProtocolCount, kProtocolSeparator));
   }
 
   absl::Status Run() {
     if (absl::Status status = IndexNamespaces(); !status.ok()) return status;
+    if (absl::Status status = CheckPodAddresses(); !status.ok()) return status;
     CollectRules();
     ClassifyPods();
     MatchSelectorPeers();
@@ -70,12 +72,14 @@ class SnapshotCompiler {
     FillTable(kIngress, out_.ingress_);
     FillTable(kEgress, out_.egress_);
     if (port_sets_.size() > std::numeric_limits<internal::PortSetId>::max()) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "the policies produce ", port_sets_.size(),
-          " distinct port sets; at most 65535 are supported"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the policies produce ", port_sets_.size(),
+                       " distinct port sets; at most 65535 are supported"));
     }
     StoreCells();
     MergeIdenticalRowsAndColumns();
+    if (absl::Status status = CheckTableSizes(); !status.ok()) return status;
+    BuildV4Indexes();
     out_.port_matcher_.Build(port_sets_);
     out_.port_sets_ = std::move(port_sets_);
     RecordSelections();
@@ -95,15 +99,38 @@ class SnapshotCompiler {
     auto check = [&](const std::string& ns, absl::string_view kind,
                      const std::string& name) -> absl::Status {
       if (out_.namespace_index_.contains(ns)) return absl::OkStatus();
-      return absl::InvalidArgumentError(
-          absl::StrCat(kind, " ", ns, "/", name, ": namespace ", ns, " is not in the cluster"));
+      return absl::InvalidArgumentError(absl::StrCat(kind, " ", ns, "/", name,
+                                                     ": namespace ", ns,
+                                                     " is not in the cluster"));
     };
     for (const Pod& pod : cluster().pods) {
-      if (absl::Status s = check(pod.namespace_name, "pod", pod.name); !s.ok()) return s;
+      if (absl::Status s = check(pod.namespace_name, "pod", pod.name); !s.ok())
+        return s;
     }
     for (const NetworkPolicy& policy : cluster().policies) {
-      if (absl::Status s = check(policy.namespace_name, "NetworkPolicy", policy.name); !s.ok())
+      if (absl::Status s =
+              check(policy.namespace_name, "NetworkPolicy", policy.name);
+          !s.ok())
         return s;
+    }
+    return absl::OkStatus();
+  }
+
+  // As the API server does: the batch path relies on a pod having one
+  // address per family (same IPv4 address <=> same pod).
+  absl::Status CheckPodAddresses() const {
+    for (const Pod& pod : cluster().pods) {
+      for (size_t i = 0; i < pod.ips.size(); ++i) {
+        for (size_t j = i + 1; j < pod.ips.size(); ++j) {
+          if (pod.ips[i].family != pod.ips[j].family) continue;
+          return absl::InvalidArgumentError(absl::StrCat(
+              "pod ", pod.namespace_name, "/", pod.name, " has two IPv",
+              pod.ips[i].is_v4() ? 4 : 6, " addresses, ", pod.ips[i].ToString(),
+              " and ", pod.ips[j].ToString(),
+              "; a pod has at most one of "
+              "each family"));
+        }
+      }
     }
     return absl::OkStatus();
   }
@@ -125,12 +152,14 @@ class SnapshotCompiler {
           for (const Peer& peer : rule.peers) {
             std::string key = PeerKey(peer, policy);
             const uint32_t id = peer_keys.Intern(key);
-            if (id == peers_.size()) peers_.push_back(MakePeerDef(peer, policy));
+            if (id == peers_.size())
+              peers_.push_back(MakePeerDef(peer, policy));
             peers_[id].used[dir] = true;
             cr.peers.push_back(id);
           }
           std::sort(cr.peers.begin(), cr.peers.end());
-          cr.peers.erase(std::unique(cr.peers.begin(), cr.peers.end()), cr.peers.end());
+          cr.peers.erase(std::unique(cr.peers.begin(), cr.peers.end()),
+                         cr.peers.end());
           compiled.push_back(std::move(cr));
         }
       }
@@ -140,7 +169,8 @@ class SnapshotCompiler {
   static std::string PeerKey(const Peer& peer, const NetworkPolicy& policy) {
     if (peer.ip_block) {
       std::string key = absl::StrCat("ip:", peer.ip_block->cidr.ToString());
-      for (const Cidr& hole : peer.ip_block->except) absl::StrAppend(&key, "-", hole.ToString());
+      for (const Cidr& hole : peer.ip_block->except)
+        absl::StrAppend(&key, "-", hole.ToString());
       return key;
     }
     return absl::StrCat(
@@ -160,7 +190,8 @@ class SnapshotCompiler {
     } else {
       def.scope_namespace = NamespaceId(policy.namespace_name);
     }
-    if (peer.pod_selector && !peer.pod_selector->empty()) def.pod_selector = &*peer.pod_selector;
+    if (peer.pod_selector && !peer.pod_selector->empty())
+      def.pod_selector = &*peer.pod_selector;
     return def;
   }
 
@@ -173,16 +204,20 @@ class SnapshotCompiler {
       if (pod.host_network) continue;
       const uint32_t ns = NamespaceId(pod.namespace_name);
       std::string label_key;
-      for (const auto& [k, v] : pod.labels) absl::StrAppend(&label_key, k, "=", v, "\n");
-      auto [it, inserted] = class_ids.try_emplace({ns, std::move(label_key)}, classes_.size());
+      for (const auto& [k, v] : pod.labels)
+        absl::StrAppend(&label_key, k, "=", v, "\n");
+      auto [it, inserted] =
+          class_ids.try_emplace({ns, std::move(label_key)}, classes_.size());
       if (inserted) classes_.push_back({ns, &pod.labels});
       pod_class_[i] = it->second;
     }
     // Which policies select each class, per direction.
     class_policies_[kIngress].resize(classes_.size());
     class_policies_[kEgress].resize(classes_.size());
-    std::vector<std::vector<uint32_t>> classes_by_ns(cluster().namespaces.size());
-    for (uint32_t c = 0; c < classes_.size(); ++c) classes_by_ns[classes_[c].ns].push_back(c);
+    std::vector<std::vector<uint32_t>> classes_by_ns(
+        cluster().namespaces.size());
+    for (uint32_t c = 0; c < classes_.size(); ++c)
+      classes_by_ns[classes_[c].ns].push_back(c);
     classes_by_ns_ = std::move(classes_by_ns);
     for (uint32_t p = 0; p < cluster().policies.size(); ++p) {
       const NetworkPolicy& policy = cluster().policies[p];
@@ -205,7 +240,8 @@ class SnapshotCompiler {
       }
       auto match_namespace = [&](uint32_t ns) {
         for (uint32_t c : classes_by_ns_[ns]) {
-          if (!peer.pod_selector || peer.pod_selector->Matches(*classes_[c].labels)) {
+          if (!peer.pod_selector ||
+              peer.pod_selector->Matches(*classes_[c].labels)) {
             class_peers_[c].push_back(id);
           }
         }
@@ -215,7 +251,8 @@ class SnapshotCompiler {
         continue;
       }
       for (uint32_t ns = 0; ns < cluster().namespaces.size(); ++ns) {
-        if (peer.namespace_selector->Matches(cluster().namespaces[ns].labels)) match_namespace(ns);
+        if (peer.namespace_selector->Matches(cluster().namespaces[ns].labels))
+          match_namespace(ns);
       }
     }
   }
@@ -228,7 +265,8 @@ class SnapshotCompiler {
       std::vector<IpAddress> edges = {IpAddress{family, 0, 0}};
       auto add_block = [&](const Cidr& cidr) {
         edges.push_back(cidr.First());
-        if (!IsMaxAddress(cidr.Last())) edges.push_back(NextAddress(cidr.Last()));
+        if (!IsMaxAddress(cidr.Last()))
+          edges.push_back(NextAddress(cidr.Last()));
       };
       for (uint32_t id : ip_block_peers_) {
         const IpBlock& block = *peers_[id].ip_block;
@@ -254,7 +292,8 @@ class SnapshotCompiler {
   uint32_t SignatureOf(const IpAddress& ip) const {
     const int fam = ip.is_v4() ? 0 : 1;
     const auto& starts = interval_starts_[fam];
-    const size_t i = std::upper_bound(starts.begin(), starts.end(), ip) - starts.begin() - 1;
+    const size_t i =
+        std::upper_bound(starts.begin(), starts.end(), ip) - starts.begin() - 1;
     return interval_signature_[fam][i];
   }
 
@@ -263,7 +302,8 @@ class SnapshotCompiler {
     std::vector<std::tuple<std::string, int, uint16_t>> named;
     for (const ContainerPort& port : pod.ports) {
       if (!port.name.empty()) {
-        named.emplace_back(port.name, static_cast<int>(port.protocol), port.port);
+        named.emplace_back(port.name, static_cast<int>(port.protocol),
+                           port.port);
       }
     }
     std::sort(named.begin(), named.end());
@@ -286,8 +326,9 @@ class SnapshotCompiler {
         std::sort(matched.begin(), matched.end());
       }
       named_ports = pod_named_ports_[pod];
-      entry.ingress_row = RowFor(kIngress, cls, named_ports);
-      entry.egress_row = RowFor(kEgress, cls, 0);
+      // Row numbers until MergeIdenticalRowsAndColumns makes them starts.
+      entry.ingress_row_start = RowFor(kIngress, cls, named_ports);
+      entry.egress_row_start = RowFor(kEgress, cls, 0);
     } else {
       matched = ip_peers;
     }
@@ -297,8 +338,8 @@ class SnapshotCompiler {
         if (peers_[id].used[dir]) used.push_back(id);
       }
       // Egress rules resolve named ports on the peer (the destination).
-      const uint32_t col =
-          col_ids_[dir].Intern({std::move(used), dir == kEgress ? named_ports : 0});
+      const uint32_t col = col_ids_[dir].Intern(
+          {std::move(used), dir == kEgress ? named_ports : 0});
       (dir == kIngress ? entry.ingress_col : entry.egress_col) = col;
     }
     return entry;
@@ -318,20 +359,20 @@ class SnapshotCompiler {
     for (uint32_t i = 0; i < cluster().pods.size(); ++i) {
       pod_named_ports_[i] = NamedPortClass(cluster().pods[i]);
     }
-    std::vector<std::pair<uint32_t, EndpointEntry>> v4_pods;
     for (uint32_t i = 0; i < cluster().pods.size(); ++i) {
       const Pod& pod = cluster().pods[i];
       // hostNetwork pods are outside policy: they are their node's IPs.
       const uint32_t subject = pod.host_network ? kNoPod : i;
       CompiledSnapshot::PodEntries named;
-      named.by_family[0] = named.by_family[1] = MakeEntry(subject, no_signature);
+      named.by_family[0] = named.by_family[1] =
+          MakeEntry(subject, no_signature);
       for (const IpAddress& ip : pod.ips) {
         const int fam = ip.is_v4() ? 0 : 1;
         named.by_family[fam] = MakeEntry(subject, SignatureOf(ip));
         named.ip[fam] = ip;
         if (pod.host_network) continue;
         if (ip.is_v4()) {
-          v4_pods.emplace_back(ip.v4(), named.by_family[fam]);
+          v4_pods_.emplace_back(ip.v4(), named.by_family[fam]);
         } else {
           out_.v6_pods_[{ip.hi, ip.lo}] = named.by_family[fam];
         }
@@ -339,7 +380,6 @@ class SnapshotCompiler {
       if (!pod.ips.empty()) named.primary = pod.ips.front().is_v4() ? 0 : 1;
       out_.pods_by_name_[pod.namespace_name][pod.name] = named;
     }
-    out_.v4_pods_.Build(std::move(v4_pods));
     for (int fam = 0; fam < 2; ++fam) {
       ExternalRanges& ranges = out_.external_[fam];
       ranges.starts = interval_starts_[fam];
@@ -357,7 +397,8 @@ class SnapshotCompiler {
     table.rows = static_cast<uint32_t>(rows.size()) + 1;
     table.cols = std::max<uint32_t>(1, static_cast<uint32_t>(cols.size()));
     std::vector<uint32_t>& cells = wide_cells_[dir];
-    cells.assign(static_cast<size_t>(table.rows) * table.cols, internal::kNoPorts);
+    cells.assign(static_cast<size_t>(table.rows) * table.cols,
+                 internal::kNoPorts);
     // Columns holding each peer.
     std::vector<IdList> peer_cols(peers_.size());
     for (uint32_t c = 0; c < cols.size(); ++c) {
@@ -377,7 +418,8 @@ class SnapshotCompiler {
           } else {
             for (uint32_t id : rule.peers) {
               for (uint32_t c : peer_cols[id]) {
-                if (col_rules[c].empty() || col_rules[c].back() != rule_serial) {
+                if (col_rules[c].empty() ||
+                    col_rules[c].back() != rule_serial) {
                   col_rules[c].push_back(rule_serial);
                 }
               }
@@ -389,9 +431,11 @@ class SnapshotCompiler {
       absl::flat_hash_map<std::pair<IdList, uint32_t>, uint32_t> memo;
       for (uint32_t c = 0; c < cols.size(); ++c) {
         if (col_rules[c].empty()) continue;
-        const uint32_t named_ports = dir == kIngress ? row_named_ports : cols[c].second;
+        const uint32_t named_ports =
+            dir == kIngress ? row_named_ports : cols[c].second;
         auto [it, inserted] = memo.try_emplace({col_rules[c], named_ports}, 0);
-        if (inserted) it->second = PortSetFor(row_rules, col_rules[c], named_ports);
+        if (inserted)
+          it->second = PortSetFor(row_rules, col_rules[c], named_ports);
         cells[static_cast<size_t>(r + 1) * table.cols + c] = it->second;
       }
     }
@@ -405,7 +449,33 @@ class SnapshotCompiler {
     }
   }
 
-  DirectionTable& Table(int dir) { return dir == kIngress ? out_.ingress_ : out_.egress_; }
+  // The IPv4 forms the batch path reads, from the final entries.
+  void BuildV4Indexes() {
+    out_.v4_pods_.Build(v4_pods_);
+    v4_pods_ = {};
+    const ExternalRanges& ranges = out_.external_[0];
+    for (size_t i = 0; i < ranges.starts.size(); ++i) {
+      out_.v4_external_starts_.push_back(ranges.starts[i].v4());
+      out_.v4_external_coordinates_.push_back(ranges.entries[i]);
+    }
+  }
+
+  // Entries hold cell indices as 32 bits.
+  absl::Status CheckTableSizes() {
+    for (int dir : {kIngress, kEgress}) {
+      if (Table(dir).cells.size() > std::numeric_limits<uint32_t>::max()) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "the policies produce a ", Table(dir).rows, " x ", Table(dir).cols,
+            " decision table; at most 2^32 cells are "
+            "supported"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  DirectionTable& Table(int dir) {
+    return dir == kIngress ? out_.ingress_ : out_.egress_;
+  }
 
   // Rows (other than row 0, whose meaning is "not isolated") with equal
   // cells, then columns with equal cells, become one; endpoint entries are
@@ -416,7 +486,9 @@ class SnapshotCompiler {
     for (int dir : {kIngress, kEgress}) {
       DirectionTable& table = Table(dir);
       using Line = std::vector<internal::PortSetId>;
-      auto row_begin = [&](uint32_t r) { return table.cells.begin() + size_t{r} * table.cols; };
+      auto row_begin = [&](uint32_t r) {
+        return table.cells.begin() + size_t{r} * table.cols;
+      };
       std::vector<Line> kept = {Line(row_begin(0), row_begin(1))};
       absl::flat_hash_map<Line, uint32_t> row_ids;
       row_map[dir].assign(table.rows, 0);
@@ -432,7 +504,8 @@ class SnapshotCompiler {
       for (uint32_t c = 0; c < table.cols; ++c) {
         Line column;
         for (const Line& row : kept) column.push_back(row[c]);
-        auto [it, inserted] = col_ids.try_emplace(std::move(column), kept_cols.size());
+        auto [it, inserted] =
+            col_ids.try_emplace(std::move(column), kept_cols.size());
         if (inserted) kept_cols.push_back(c);
         col_map[dir][c] = it->second;
       }
@@ -443,14 +516,16 @@ class SnapshotCompiler {
         for (uint32_t c : kept_cols) table.cells.push_back(row[c]);
       }
       table.cells.shrink_to_fit();
+      // Entries address a row by the index of its first cell.
+      for (uint32_t& row : row_map[dir]) row *= table.cols;
     }
     auto renumber = [&](EndpointEntry& e) {
-      e.ingress_row = row_map[kIngress][e.ingress_row];
-      e.egress_row = row_map[kEgress][e.egress_row];
+      e.ingress_row_start = row_map[kIngress][e.ingress_row_start];
+      e.egress_row_start = row_map[kEgress][e.egress_row_start];
       e.ingress_col = col_map[kIngress][e.ingress_col];
       e.egress_col = col_map[kEgress][e.egress_col];
     };
-    for (EndpointEntry& entry : out_.v4_pods_.mutable_entries()) renumber(entry);
+    for (auto& [ip, entry] : v4_pods_) renumber(entry);
     for (auto& [ip, entry] : out_.v6_pods_) renumber(entry);
     for (auto& [ns, pods] : out_.pods_by_name_) {
       for (auto& [name, pod] : pods) {
@@ -471,7 +546,8 @@ class SnapshotCompiler {
       out_.pod_selection_[dir].assign(cluster().pods.size(), 0);
       for (uint32_t i = 0; i < cluster().pods.size(); ++i) {
         if (pod_class_[i] == kNoPod) continue;
-        out_.pod_selection_[dir][i] = selections.Intern(class_policies_[dir][pod_class_[i]]);
+        out_.pod_selection_[dir][i] =
+            selections.Intern(class_policies_[dir][pod_class_[i]]);
       }
     }
     out_.selections_ = selections.keys();
@@ -479,8 +555,8 @@ class SnapshotCompiler {
 
   // The union of the ports of `rules` (indices into row_rules), with
   // named ports resolved against `named_ports`.
-  uint32_t PortSetFor(const std::vector<const PolicyRule*>& row_rules, const IdList& rules,
-                      uint32_t named_ports) {
+  uint32_t PortSetFor(const std::vector<const PolicyRule*>& row_rules,
+                      const IdList& rules, uint32_t named_ports) {
     std::array<std::vector<PortRange>, kProtocolCount> ranges;
     const auto& exposed = named_port_classes_.keys()[named_ports];
     for (uint32_t index : rules) {
@@ -495,7 +571,8 @@ class SnapshotCompiler {
           list.push_back({*port.port, port.end_port.value_or(*port.port)});
         } else if (!port.named_port.empty()) {
           for (const auto& [name, protocol, number] : exposed) {
-            if (name == port.named_port && protocol == static_cast<int>(port.protocol)) {
+            if (name == port.named_port &&
+                protocol == static_cast<int>(port.protocol)) {
               list.push_back({number, number});
             }
           }
@@ -509,7 +586,9 @@ class SnapshotCompiler {
     for (int proto = 0; proto < kProtocolCount; ++proto) {
       auto& list = ranges[proto];
       std::sort(list.begin(), list.end(),
-                [](const PortRange& a, const PortRange& b) { return a.first < b.first; });
+                [](const PortRange& a, const PortRange& b) {
+                  return a.first < b.first;
+                });
       for (const PortRange& range : list) {
         auto& merged = set.ranges[proto];
         if (!merged.empty() && range.first <= merged.back().last + 1u) {
@@ -538,16 +617,24 @@ class SnapshotCompiler {
     s.egress_rows = out_.egress_.rows;
     s.egress_cols = out_.egress_.cols;
     s.port_sets = out_.port_sets_.size();
-    s.external_ranges = out_.external_[0].starts.size() + out_.external_[1].starts.size();
-    size_t bytes = (out_.ingress_.cells.capacity() + out_.egress_.cells.capacity()) *
-                       sizeof(internal::PortSetId) +
-                   out_.port_matcher_.memory_bytes();
+    s.external_ranges =
+        out_.external_[0].starts.size() + out_.external_[1].starts.size();
+    size_t bytes =
+        (out_.ingress_.cells.capacity() + out_.egress_.cells.capacity()) *
+            sizeof(internal::PortSetId) +
+        out_.port_matcher_.memory_bytes();
     bytes += out_.v4_pods_.memory_bytes();
-    bytes += out_.v6_pods_.capacity() *
-             (sizeof(std::pair<std::pair<uint64_t, uint64_t>, EndpointEntry>) + 1);
+    bytes +=
+        out_.v6_pods_.capacity() *
+        (sizeof(std::pair<std::pair<uint64_t, uint64_t>, EndpointEntry>) + 1);
     for (const auto& [ns, pods] : out_.pods_by_name_) {
-      bytes += pods.capacity() * (sizeof(std::pair<std::string, CompiledSnapshot::PodEntries>) + 1);
+      bytes +=
+          pods.capacity() *
+          (sizeof(std::pair<std::string, CompiledSnapshot::PodEntries>) + 1);
     }
+    bytes += out_.v4_external_starts_.capacity() * sizeof(uint32_t) +
+             out_.v4_external_coordinates_.capacity() *
+                 sizeof(internal::TableCoordinates);
     for (const auto& ranges : out_.external_) {
       bytes += ranges.starts.capacity() * sizeof(IpAddress) +
                ranges.entries.capacity() * sizeof(EndpointEntry);
@@ -566,24 +653,28 @@ class SnapshotCompiler {
   std::vector<std::vector<CompiledRule>> policy_rules_[2];  // [dir][policy]
   std::vector<LabelClass> classes_;
   std::vector<std::vector<uint32_t>> classes_by_ns_;
-  std::vector<uint32_t> pod_class_;         // per pod; kNoPod for hostNetwork
-  std::vector<uint32_t> pod_named_ports_;   // per pod
-  std::vector<IdList> class_policies_[2];   // [dir][class] selecting policies
-  std::vector<IdList> class_peers_;         // [class] matched selector peers
+  std::vector<uint32_t> pod_class_;        // per pod; kNoPod for hostNetwork
+  std::vector<uint32_t> pod_named_ports_;  // per pod
+  std::vector<IdList> class_policies_[2];  // [dir][class] selecting policies
+  std::vector<IdList> class_peers_;        // [class] matched selector peers
   std::vector<IpAddress> interval_starts_[2];
   std::vector<uint32_t> interval_signature_[2];
   Interner<IdList> signature_ids_;
-  Interner<std::vector<std::tuple<std::string, int, uint16_t>>> named_port_classes_;
+  Interner<std::vector<std::tuple<std::string, int, uint16_t>>>
+      named_port_classes_;
   Interner<std::pair<IdList, uint32_t>> col_ids_[2];
-  Interner<std::pair<IdList, uint32_t>> row_ids_[2]{Interner<std::pair<IdList, uint32_t>>(1),
-                                                    Interner<std::pair<IdList, uint32_t>>(1)};
+  Interner<std::pair<IdList, uint32_t>> row_ids_[2]{
+      Interner<std::pair<IdList, uint32_t>>(1),
+      Interner<std::pair<IdList, uint32_t>>(1)};
   Interner<std::vector<uint32_t>> port_set_ids_;
   std::vector<uint32_t> wide_cells_[2];  // FillTable's output, [dir]
   std::vector<PortSet> port_sets_;       // by id; the matcher is built from it
+  // IPv4 pod addresses and entries, indexed once the entries are final.
+  std::vector<std::pair<uint32_t, EndpointEntry>> v4_pods_;
 };
 
-absl::StatusOr<std::unique_ptr<const CompiledSnapshot>> CompiledSnapshot::Compile(
-    Cluster cluster, const CompileOptions& options) {
+absl::StatusOr<std::unique_ptr<const CompiledSnapshot>>
+CompiledSnapshot::Compile(Cluster cluster, const CompileOptions& options) {
   std::unique_ptr<CompiledSnapshot> snapshot(new CompiledSnapshot());
   snapshot->cluster_ = std::move(cluster);
   snapshot->options_ = options;

@@ -12,6 +12,9 @@
 //   ingress allowed = ingress_row(dst) == 0 ||
 //                     ports[ingress.cell(ingress_row(dst), ingress_col(src))]
 //
+// Entries name a row by the index of its first cell (row number x the
+// table's columns), so a cell is one addition away.
+//
 // Rows group pods that are selected by the same set of policies (and, for
 // ingress, expose the same named ports); columns group peers that match the
 // same set of rule peers (and, for egress, expose the same named ports).
@@ -22,6 +25,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -36,13 +40,27 @@ inline constexpr uint32_t kNotIsolatedRow = 0;
 // Port set 0 is the empty set: nothing allowed.
 inline constexpr uint32_t kNoPorts = 0;
 
-// What a decision needs to know about one endpoint, precomputed.
-struct EndpointEntry {
+// Where an endpoint sits in the decision tables. Endpoints that sit alike
+// are decided alike, whoever they are, so many pods share one.
+struct TableCoordinates {
+  uint32_t egress_row_start = kNotIsolatedRow;   // as a source
+  uint32_t ingress_row_start = kNotIsolatedRow;  // as a destination
+  uint32_t ingress_col = 0;  // as the peer of an ingress rule
+  uint32_t egress_col = 0;   // as the peer of an egress rule
+
+  friend bool operator==(const TableCoordinates&,
+                         const TableCoordinates&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const TableCoordinates& c) {
+    return H::combine(std::move(h), c.egress_row_start, c.ingress_row_start,
+                      c.ingress_col, c.egress_col);
+  }
+};
+
+// What a decision needs to know about one endpoint, precomputed: its
+// coordinates, and which pod it is (for loopback).
+struct EndpointEntry : TableCoordinates {
   uint32_t pod = kNoPod;  // index into Cluster::pods; kNoPod = external
-  uint32_t egress_row = kNotIsolatedRow;   // as a source
-  uint32_t ingress_row = kNotIsolatedRow;  // as a destination
-  uint32_t ingress_col = 0;                // as the peer of an ingress rule
-  uint32_t egress_col = 0;                 // as the peer of an egress rule
 };
 
 using ::netpol::PortRange;
@@ -67,23 +85,40 @@ struct PortSet {
 // ranges look like, so its cost does not depend on the outcome.
 class PortMatcher {
  public:
+  // The matcher's arrays, for loops that keep them in registers.
+  struct View {
+    const uint16_t* classes;  // [protocol * 65536 + port] -> class
+    const uint64_t* bits;     // [(set * kProtocolCount + proto) * words + w]
+    size_t words;
+
+    // kOneWord: the caller checked words == 1 (at most 64 classes), which
+    // saves the index arithmetic.
+    template <bool kOneWord = false>
+    bool Allows(uint32_t set, Protocol protocol, uint16_t port) const {
+      const size_t proto = static_cast<size_t>(protocol);
+      const uint32_t port_class = classes[(proto << 16) | port];
+      const size_t bitset = static_cast<size_t>(set) * kProtocolCount + proto;
+      const uint64_t word =
+          kOneWord ? bits[bitset] : bits[bitset * words + (port_class >> 6)];
+      return (word >> (port_class & 63)) & 1;
+    }
+  };
+
   void Build(const std::vector<PortSet>& sets);
 
+  View view() const { return {classes_.data(), bits_.data(), words_}; }
   bool Allows(uint32_t set, Protocol protocol, uint16_t port) const {
-    const int proto = static_cast<int>(protocol);
-    const uint32_t port_class = classes_[proto][port];
-    const uint64_t word =
-        bits_[(static_cast<size_t>(set) * kProtocolCount + proto) * words_ +
-              (port_class >> 6)];
-    return (word >> (port_class & 63)) & 1;
+    return view().Allows(set, protocol, port);
   }
 
   size_t memory_bytes() const;
 
  private:
-  std::array<std::vector<uint16_t>, kProtocolCount> classes_;  // port -> class
-  size_t words_ = 1;            // 64-bit words per (set, protocol) bitset
-  std::vector<uint64_t> bits_;  // [(set * kProtocolCount + proto) * words_]
+  // [protocol * 65536 + port] -> class; one array so a look-up needs no
+  // per-protocol base pointer.
+  std::vector<uint16_t> classes_ = std::vector<uint16_t>(kProtocolCount << 16);
+  size_t words_ = 1;  // 64-bit words per (set, protocol) bitset
+  std::vector<uint64_t> bits_ = std::vector<uint64_t>(kProtocolCount, 0);
 };
 
 // Cells hold port-set ids; 65,535 distinct port sets is far beyond any
@@ -93,44 +128,79 @@ using PortSetId = uint16_t;
 // rows x cols port-set ids, row-major. Row 0 (not isolated) is all
 // kNoPorts, so a decision may read it without a branch.
 struct DirectionTable {
+  // The table's cells, for loops that keep them in registers.
+  struct View {
+    const PortSetId* cells;
+
+    uint32_t At(uint32_t row_start, uint32_t col) const {
+      return cells[size_t{row_start} + col];
+    }
+  };
+
   uint32_t rows = 1;
   uint32_t cols = 1;
   std::vector<PortSetId> cells = std::vector<PortSetId>(1, kNoPorts);
 
-  uint32_t At(uint32_t row, uint32_t col) const {
-    return cells[static_cast<size_t>(row) * cols + col];
+  View view() const { return {cells.data()}; }
+  uint32_t At(uint32_t row_start, uint32_t col) const {
+    return view().At(row_start, col);
   }
 };
 
-// IPv4 pod address -> entry. Open addressing with Fibonacci hashing and
-// linear probing at most half full: a look-up is a multiply, a shift and
-// usually one 8-byte read, a fraction of a general hash map's work on the
-// hottest path.
+// IPv4 pod address -> coordinates. Open addressing with Fibonacci hashing
+// and linear probing at most half full; 8-byte slots name a coordinate
+// class, of which there are few. A look-up is a multiply, a shift, one
+// slot and one small-table read, and 10,000 pods take 256 KiB: the index
+// must share the cache with network buffers on the server.
 class V4PodIndex {
  public:
-  // `pods` holds unique addresses.
-  void Build(std::vector<std::pair<uint32_t, EndpointEntry>> pods);
+  static constexpr uint32_t kEmpty = UINT32_MAX;
 
-  const EndpointEntry* Find(uint32_t ip) const {
-    for (size_t slot = (uint64_t{ip} * 0x9E3779B97F4A7C15ull) >> shift_;;
-         slot = (slot + 1) & mask_) {
-      const uint64_t key = slots_[slot];
-      if (key == 0) return nullptr;
-      if (key >> 32 == ip) return &entries_[(key & 0xFFFFFFFFu) - 1];
+  struct Slot {
+    uint32_t ip = 0;
+    uint32_t coordinates = kEmpty;  // index into coordinates_
+  };
+
+  // The index's arrays, for loops that keep them in registers.
+  struct View {
+    const Slot* slots;
+    const TableCoordinates* coordinates;
+    int shift;
+    size_t mask;
+
+    // The slot holding `ip`, or null.
+    const Slot* FindSlot(uint32_t ip) const {
+      for (size_t i = (uint64_t{ip} * 0x9E3779B97F4A7C15ull) >> shift;;
+           i = (i + 1) & mask) {
+        const Slot& slot = slots[i];
+        if (slot.coordinates == kEmpty) return nullptr;
+        if (slot.ip == ip) return &slot;
+      }
     }
-  }
+    const TableCoordinates* Find(uint32_t ip) const {
+      const Slot* slot = FindSlot(ip);
+      return slot != nullptr ? &coordinates[slot->coordinates] : nullptr;
+    }
+  };
 
-  // For renumbering after tables are merged; addresses stay.
-  std::vector<EndpointEntry>& mutable_entries() { return entries_; }
+  // `pods` holds unique addresses, and entries of pods (not kNoPod).
+  void Build(const std::vector<std::pair<uint32_t, EndpointEntry>>& pods);
+
+  View view() const {
+    return {slots_.data(), coordinates_.data(), shift_, mask_};
+  }
+  // The pod's whole entry, for single decisions and explanations.
+  std::optional<EndpointEntry> FindEntry(uint32_t ip) const;
+
   size_t memory_bytes() const {
-    return slots_.capacity() * sizeof(uint64_t) +
-           entries_.capacity() * sizeof(EndpointEntry);
+    return slots_.capacity() * (sizeof(Slot) + sizeof(uint32_t)) +
+           coordinates_.capacity() * sizeof(TableCoordinates);
   }
 
  private:
-  // (ip << 32) | (index into entries_ + 1); 0 is an empty slot.
-  std::vector<uint64_t> slots_ = std::vector<uint64_t>(1, 0);
-  std::vector<EndpointEntry> entries_;
+  std::vector<Slot> slots_ = std::vector<Slot>(1);
+  std::vector<uint32_t> slot_pods_ = std::vector<uint32_t>(1, kNoPod);
+  std::vector<TableCoordinates> coordinates_;
   int shift_ = 64;  // 64 - log2(slots_.size())
   size_t mask_ = 0;
 };
@@ -142,6 +212,26 @@ struct ExternalRanges {
   std::vector<EndpointEntry> entries;  // entries[i] covers [starts[i], ...)
 
   const EndpointEntry& Find(const IpAddress& ip) const;
+};
+
+// IPv4 external ranges with starts as integers, searched without
+// branches: external addresses in a batch are arbitrary, so a branchy
+// binary search would mispredict about half its steps.
+struct V4RangeView {
+  const uint32_t* starts;  // starts[0] == 0, sorted
+  size_t count;
+  // coordinates[i] are those of [starts[i], starts[i + 1])
+  const TableCoordinates* coordinates;
+
+  const TableCoordinates& Find(uint32_t ip) const {
+    const uint32_t* base = starts;
+    for (size_t n = count; n > 1;) {
+      const size_t half = n / 2;
+      base = base[half] <= ip ? base + half : base;
+      n -= half;
+    }
+    return coordinates[base - starts];
+  }
 };
 
 }  // namespace netpol::internal

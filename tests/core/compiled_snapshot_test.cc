@@ -623,6 +623,38 @@ TEST_F(SnapshotTest, EndPortRangeIsInclusive) {
   EXPECT_EQ(D("x/b", "x/a", 65535, kUdp), kByPolicy);
 }
 
+// More than 64 port classes: the port matcher's bitsets take several
+// words, the path the batch loop does not specialise. x/a admits ports
+// 3000 + 4k and x/b ports 3001 + 4k, which cuts the range into classes of
+// period three; reading the wrong word would show as a period-64 shift.
+// D() checks every IPv4 query through DecideV4 too.
+TEST_F(SnapshotTest, ManyPortClassesSpanSeveralBitsetWords) {
+  std::string a_ports, b_ports;
+  for (int port = 3000; port < 3200; port += 4) {
+    absl::StrAppend(&a_ports, a_ports.empty() ? "" : ", ", "{port: ", port,
+                    "}");
+    absl::StrAppend(&b_ports, b_ports.empty() ? "" : ", ", "{port: ", port + 1,
+                    "}");
+  }
+  auto policy = [](const std::string& app, const std::string& ports) {
+    return PolicyYaml(
+        "x", app,
+        absl::StrCat("  podSelector: {matchLabels: {app: ", app,
+                     "}}\n  ingress:\n  - ports: [", ports, "]\n"));
+  };
+  Build(absl::StrCat(policy("a", a_ports), policy("b", b_ports)));
+  for (int port = 2996; port < 3204; ++port) {
+    const bool in_range = port >= 3000 && port < 3200;
+    EXPECT_EQ(D("10.0.1.3", "10.0.1.1", port),
+              in_range && port % 4 == 0 ? kByPolicy : kDeniedIngress)
+        << port;
+    EXPECT_EQ(D("10.0.1.3", "10.0.1.2", port),
+              in_range && port % 4 == 1 ? kByPolicy : kDeniedIngress)
+        << port;
+  }
+  EXPECT_EQ(D("10.0.1.3", "10.0.1.1", 3000, kUdp), kDeniedIngress);
+}
+
 // Pods with named container ports for the named-port tests.
 std::string NamedPortCluster() {
   return absl::StrCat(
@@ -1089,8 +1121,31 @@ TEST(SnapshotModelTest, RejectsAPodOfAMissingNamespace) {
   absl::StatusOr<std::unique_ptr<const CompiledSnapshot>> snap =
       CompiledSnapshot::Compile(cluster);
   ASSERT_EQ(snap.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(
+      std::string(snap.status().message()),
+      testing::HasSubstr("pod ghost/a: namespace ghost is not in the cluster"));
+}
+
+// The loader refuses such pods as the API server does; a Cluster built by
+// hand must not slip one through (same IPv4 address <=> same pod is what
+// the batch path's loopback test relies on).
+TEST(SnapshotModelTest, RejectsAPodWithTwoAddressesOfOneFamily) {
+  Cluster cluster;
+  Namespace ns;
+  ns.name = "x";
+  cluster.namespaces.push_back(ns);
+  Pod pod;
+  pod.namespace_name = "x";
+  pod.name = "a";
+  pod.ips = {*IpAddress::Parse("10.0.0.1"), *IpAddress::Parse("fd00::1"),
+             *IpAddress::Parse("10.0.0.2")};
+  cluster.pods.push_back(pod);
+  absl::StatusOr<std::unique_ptr<const CompiledSnapshot>> snap =
+      CompiledSnapshot::Compile(cluster);
+  ASSERT_EQ(snap.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(snap.status().message()),
-              testing::HasSubstr("pod ghost/a: namespace ghost is not in the cluster"));
+              testing::HasSubstr("pod x/a has two IPv4 addresses, 10.0.0.1 "
+                                 "and 10.0.0.2"));
 }
 
 }  // namespace

@@ -31,6 +31,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/span.h"
 #include "core/compiled_snapshot.h"
 #include "core/decision.h"
 #include "core/manifest_loader.h"
@@ -320,6 +321,10 @@ SeedReport CheckSeed(uint64_t seed, const CompileOptions& options,
   }
   const std::vector<uint32_t> candidate_ports = CandidatePorts(model);
   int explain_counter = 0;
+  // IPv4 queries with the general path's decision, per snapshot, checked
+  // against one DecideV4 batch at the end.
+  std::vector<std::vector<std::pair<V4Connection, Decision>>> v4_batches(
+      snapshots.size());
   for (const auto& [src_index, dst_index] : pairs) {
     const QueryEndpoint& src = endpoints[src_index];
     const QueryEndpoint& dst = endpoints[dst_index];
@@ -352,7 +357,8 @@ SeedReport CheckSeed(uint64_t seed, const CompileOptions& options,
         const std::string oracle_text =
             absl::StrCat("\n    oracle egress:  ", Describe(expected->egress),
                          "\n    oracle ingress: ", Describe(expected->ingress));
-        for (const auto& [label, snap] : snapshots) {
+        for (size_t k = 0; k < snapshots.size(); ++k) {
+          const auto& [label, snap] = snapshots[k];
           absl::StatusOr<Decision> got = snap->Decide(conn);
           if (!got.ok()) {
             report.Add(
@@ -379,6 +385,11 @@ SeedReport CheckSeed(uint64_t seed, const CompileOptions& options,
                                              DecisionText(hot),
                                              ", Decide(Connection) gives ",
                                              DecisionText(*got)));
+            }
+            if (s->is_v4() && d->is_v4()) {
+              v4_batches[k].push_back(
+                  {{s->v4(), d->v4(), static_cast<uint16_t>(port), protocol},
+                   *got});
             }
           }
         }
@@ -414,6 +425,27 @@ SeedReport CheckSeed(uint64_t seed, const CompileOptions& options,
           }
         }
       }
+    }
+  }
+  for (size_t k = 0; k < snapshots.size(); ++k) {
+    const auto& queries = v4_batches[k];
+    std::vector<V4Connection> batch;
+    for (const auto& [connection, decision] : queries) {
+      batch.push_back(connection);
+    }
+    std::vector<Decision> decided(batch.size());
+    snapshots[k].second->DecideV4(batch, absl::MakeSpan(decided));
+    for (size_t i = 0; i < queries.size(); ++i) {
+      if (decided[i] == queries[i].second) continue;
+      const V4Connection& c = queries[i].first;
+      report.Add(false,
+                 absl::StrCat(
+                     "[", snapshots[k].first, "] DecideV4 gives ",
+                     DecisionText(decided[i]), " for ",
+                     IpAddress::V4(c.source).ToString(), " -> ",
+                     IpAddress::V4(c.destination).ToString(), ":", c.port, "/",
+                     std::string(ProtocolName(c.protocol)), " at batch index ",
+                     i, "; Decide gives ", DecisionText(queries[i].second)));
     }
   }
   return report;

@@ -10,11 +10,13 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/types/span.h"
 #include "core/compiled_snapshot.h"
 #include "core/decision.h"
 #include "core/manifest_loader.h"
@@ -147,11 +149,27 @@ inline Decision DecideOrFail(const CompiledSnapshot& snapshot,
                              const std::string& src, const std::string& dst,
                              uint32_t port,
                              Protocol protocol = Protocol::kTcp) {
-  absl::StatusOr<Decision> d = snapshot.Decide(Conn(src, dst, port, protocol));
+  const Connection connection = Conn(src, dst, port, protocol);
+  absl::StatusOr<Decision> d = snapshot.Decide(connection);
   if (!d.ok()) {
     ADD_FAILURE() << "Decide(" << src << " -> " << dst << ":" << port
                   << ") failed: " << d.status();
     return Decision{false, Reason::kInvalid};
+  }
+  // Both IP fast paths must agree with the general one.
+  const auto* s = std::get_if<IpAddress>(&connection.source);
+  const auto* t = std::get_if<IpAddress>(&connection.destination);
+  if (s != nullptr && t != nullptr && port >= 1 && port <= 65535) {
+    const auto port16 = static_cast<uint16_t>(port);
+    EXPECT_EQ(snapshot.Decide(*s, *t, port16, protocol), *d)
+        << "Decide(IpAddress...) on " << src << " -> " << dst << ":" << port;
+    if (s->is_v4() && t->is_v4()) {
+      const V4Connection v4{s->v4(), t->v4(), port16, protocol};
+      Decision batch;
+      snapshot.DecideV4(absl::MakeConstSpan(&v4, 1), absl::MakeSpan(&batch, 1));
+      EXPECT_EQ(batch, *d) << "DecideV4 on " << src << " -> " << dst << ":"
+                           << port;
+    }
   }
   return *d;
 }

@@ -1,5 +1,6 @@
 #include "server/batch_evaluator.h"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -308,6 +309,45 @@ TEST_F(BatchEvaluatorTest, CompactInvalidItemsAreDeny) {
   EXPECT_EQ(response_.compact_verdicts(), expected);
   EXPECT_EQ(Tallied(Reason::kInvalid), 2u);
   EXPECT_EQ(Tallied(Reason::kAllowedByPolicy), 2u);
+}
+
+// IPv4 blocks are decided in chunks; a block several chunks long, with
+// invalid items scattered across chunk edges, must match Decide item by
+// item and in its per-reason tally.
+TEST_F(BatchEvaluatorTest, LongCompactBlockMatchesDecideAcrossChunks) {
+  const std::vector<IpAddress> v4 = {Ip("10.0.1.10"), Ip("10.0.1.11"),
+                                     Ip("10.0.2.10"), Ip("192.0.2.7")};
+  const std::vector<uint32_t> ports = {80, 81, 443, 0};  // 0 is invalid
+  v1::CheckConnectionRequest request;
+  v1::CompactConnections* block = request.add_compact();
+  block->set_family(4);
+  std::string expected;
+  std::array<uint64_t, 6> expected_tally{};
+  for (size_t i = 0; i < 1500; ++i) {
+    const IpAddress& src = v4[i % v4.size()];
+    const IpAddress& dst = v4[(i / 4) % v4.size()];
+    const uint32_t port = ports[(i / 16) % ports.size()];
+    const uint32_t protocol = i % 7 == 0 ? 5 : (i / 3) % 4;  // 5 is invalid
+    block->mutable_sources()->append(AddressBytes(src));
+    block->mutable_destinations()->append(AddressBytes(dst));
+    block->add_port_protocols(PortProtocol(port, protocol));
+    Decision decision{false, Reason::kInvalid};
+    if (port != 0 && protocol <= 3) {
+      const Protocol core_protocol =
+          protocol <= 1 ? Protocol::kTcp
+                        : (protocol == 2 ? Protocol::kUdp : Protocol::kSctp);
+      decision = snapshot_->Decide(src, dst, static_cast<uint16_t>(port),
+                                   core_protocol);
+    }
+    expected.push_back(
+        static_cast<char>(decision.allowed ? v1::ALLOW : v1::DENY));
+    ++expected_tally[static_cast<size_t>(decision.reason)];
+  }
+  ASSERT_TRUE(Evaluate(request).ok());
+  EXPECT_EQ(response_.compact_verdicts(), expected);
+  EXPECT_EQ(tally_.by_reason, expected_tally);
+  EXPECT_GT(expected_tally[static_cast<size_t>(Reason::kInvalid)], 0u);
+  EXPECT_NE(expected.find(static_cast<char>(v1::ALLOW)), std::string::npos);
 }
 
 TEST_F(BatchEvaluatorTest, BothFormsInOneRequest) {
