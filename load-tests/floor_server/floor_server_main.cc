@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // As netpol-pdp does (server_main.cc), so that both pay the same.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   const Flags flags = ParseFlags(argc, argv);
   netpol::loadtests::FloorService service;
@@ -96,3 +98,4 @@ int main(int argc, char** argv) {
   server->Shutdown();
   return 0;
 }
+#include "absl/synchronization/mutex.h"

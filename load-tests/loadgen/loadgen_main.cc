@@ -39,6 +39,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "absl/synchronization/mutex.h"
 #include "core/manifest_loader.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
@@ -373,6 +374,9 @@ int Run(const Config& config) {
 }  // namespace netpol::loadgen
 
 int main(int argc, char** argv) {
+  // Debian's Abseil checks every Mutex (gRPC's included) for deadlocks
+  // through a global lock graph; the generator must not spend on that.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // --help lists flags of the file named like the binary; ours is not.
   absl::FlagsUsageConfig usage;
   usage.contains_help_flags = [](absl::string_view file) {
