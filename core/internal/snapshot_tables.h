@@ -41,7 +41,7 @@ inline constexpr uint32_t kNotIsolatedRow = 0;
 inline constexpr uint32_t kNoPorts = 0;
 
 // Where an endpoint sits in the decision tables. Endpoints that sit alike
-// are decided alike, whoever they are, so many pods share one.
+// are decided alike (loopback apart), so many pods share one.
 struct TableCoordinates {
   uint32_t egress_row_start = kNotIsolatedRow;   // as a source
   uint32_t ingress_row_start = kNotIsolatedRow;  // as a destination
