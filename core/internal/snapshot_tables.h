@@ -107,9 +107,6 @@ class PortMatcher {
   void Build(const std::vector<PortSet>& sets);
 
   View view() const { return {classes_.data(), bits_.data(), words_}; }
-  bool Allows(uint32_t set, Protocol protocol, uint16_t port) const {
-    return view().Allows(set, protocol, port);
-  }
 
   size_t memory_bytes() const;
 
