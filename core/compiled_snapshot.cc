@@ -104,7 +104,8 @@ std::optional<EndpointEntry> internal::V4PodIndex::FindEntry(
 }
 
 internal::DecisionKernel CompiledSnapshot::Kernel() const {
-  return {v4_pods_.view(),
+  return {v4_map_.empty() ? internal::V4AddressMap::View{} : v4_map_.view(),
+          v4_pods_.view(),
           {v4_external_starts_.data(), v4_external_starts_.size(),
            v4_external_coordinates_.data()},
           egress_.view(),
@@ -128,43 +129,90 @@ EndpointEntry CompiledSnapshot::LookUp(const IpAddress& ip) const {
   return external_[1].Find(ip);
 }
 
+namespace {
+
+// The cells of one IPv4 connection. A pod has one IPv4 address (the
+// compiler checks), so such a connection is loopback exactly when both
+// addresses are one pod's. Always inlined: the batch loop must keep the
+// kernel in registers. kMapped: the snapshot has a V4AddressMap.
+template <bool kMapped>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline internal::DecisionKernel::CellIndices
+LocateV4(const internal::DecisionKernel& kernel, const V4Connection& c) {
+  if constexpr (kMapped) {
+    const internal::V4AddressMap::View& map = kernel.v4_map;
+    const uint32_t source = map.ClassOf(c.source);
+    const uint32_t destination = map.ClassOf(c.destination);
+    const bool loopback = map.IsPod(source) & (c.source == c.destination);
+    return kernel.Locate(loopback, map.classes[source],
+                         map.classes[destination]);
+  } else {
+    const internal::TableCoordinates* source = kernel.v4_pods.Find(c.source);
+    const bool loopback = (source != nullptr) & (c.source == c.destination);
+    if (source == nullptr) source = &kernel.v4_external.Find(c.source);
+    return kernel.Locate(loopback, *source, kernel.LookUpV4(c.destination));
+  }
+}
+
+// Calls `f.operator()<kOneWord, kMapped, Cell>()` with the values that fit
+// `kernel`, so that each loop is compiled for one shape of tables.
+template <typename F>
+decltype(auto) WithKernelShape(const internal::DecisionKernel& kernel, F&& f) {
+  const auto with_cell = [&]<bool kOneWord, bool kMapped>() -> decltype(auto) {
+    return kernel.ingress.narrow != nullptr
+               ? f.template operator()<kOneWord, kMapped, uint8_t>()
+               : f.template
+                 operator()<kOneWord, kMapped, internal::PortSetId>();
+  };
+  const bool mapped = kernel.v4_map.top != nullptr;
+  if (kernel.ports.words == 1) {
+    return mapped ? with_cell.template operator()<true, true>()
+                  : with_cell.template operator()<true, false>();
+  }
+  return mapped ? with_cell.template operator()<false, true>()
+                : with_cell.template operator()<false, false>();
+}
+
+// The batch loop on raw pointers: the kernel lives in registers and the
+// results' stores cannot alias it. Runs in stages: locating the cells of
+// kStage connections, which prefetches the ingress cells (the largest
+// table, read at random), and then deciding them, so that the cache misses
+// of a stage overlap instead of each stalling its own connection.
+template <bool kOneWord, bool kMapped, typename Cell>
+void DecideV4Loop(const internal::DecisionKernel kernel,
+                  const V4Connection* connections, size_t n,
+                  Decision* decisions) {
+  constexpr size_t kStage = 64;
+  std::array<internal::DecisionKernel::CellIndices, kStage> cells;
+  const Cell* ingress_cells = kernel.ingress.cells<Cell>();
+  for (size_t start = 0; start < n; start += kStage) {
+    const size_t m = std::min(kStage, n - start);
+    for (size_t j = 0; j < m; ++j) {
+      cells[j] = LocateV4<kMapped>(kernel, connections[start + j]);
+      __builtin_prefetch(&ingress_cells[cells[j].ingress]);
+    }
+    for (size_t j = 0; j < m; ++j) {
+      const V4Connection& c = connections[start + j];
+      decisions[start + j] =
+          kernel.Finish<kOneWord, Cell>(cells[j], c.port, c.protocol);
+    }
+  }
+}
+
+}  // namespace
+
 Decision CompiledSnapshot::DecideEntries(const EndpointEntry& source,
                                          const EndpointEntry& destination,
                                          uint16_t port,
                                          Protocol protocol) const {
   const bool loopback =
       (source.pod == destination.pod) & (source.pod != kNoPod);
-  return Kernel().Decide(loopback, source, destination, port, protocol);
+  const internal::DecisionKernel kernel = Kernel();
+  return WithKernelShape(kernel,
+                         [&]<bool kOneWord, bool kMapped, typename Cell>() {
+                           return kernel.Decide<kOneWord, Cell>(
+                               loopback, source, destination, port, protocol);
+                         });
 }
-
-namespace {
-
-// One IPv4 connection on the kernel. A pod has one IPv4 address (the
-// compiler checks), so such a connection is loopback exactly when both
-// addresses are one pod's. Always inlined: the batch loop must keep the
-// kernel in registers.
-template <bool kOneWord>
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline Decision DecideV4With(
-    const internal::DecisionKernel& kernel, const V4Connection& c) {
-  const internal::TableCoordinates* source = kernel.v4_pods.Find(c.source);
-  const bool loopback = (source != nullptr) & (c.source == c.destination);
-  if (source == nullptr) source = &kernel.v4_external.Find(c.source);
-  return kernel.Decide<kOneWord>(
-      loopback, *source, kernel.LookUpV4(c.destination), c.port, c.protocol);
-}
-
-// The batch loop on raw pointers: the kernel lives in registers and the
-// results' stores cannot alias it.
-template <bool kOneWord>
-void DecideV4Loop(const internal::DecisionKernel kernel,
-                  const V4Connection* connections, size_t n,
-                  Decision* decisions) {
-  for (size_t i = 0; i < n; ++i) {
-    decisions[i] = DecideV4With<kOneWord>(kernel, connections[i]);
-  }
-}
-
-}  // namespace
 
 Decision CompiledSnapshot::Decide(const IpAddress& source,
                                   const IpAddress& destination, uint16_t port,
@@ -172,8 +220,11 @@ Decision CompiledSnapshot::Decide(const IpAddress& source,
   if (source.is_v4() && destination.is_v4()) {
     const internal::DecisionKernel kernel = Kernel();
     const V4Connection c{source.v4(), destination.v4(), port, protocol};
-    return kernel.ports.words == 1 ? DecideV4With<true>(kernel, c)
-                                   : DecideV4With<false>(kernel, c);
+    return WithKernelShape(
+        kernel, [&]<bool kOneWord, bool kMapped, typename Cell>() {
+          return kernel.Finish<kOneWord, Cell>(LocateV4<kMapped>(kernel, c),
+                                               c.port, c.protocol);
+        });
   }
   return DecideEntries(LookUp(source), LookUp(destination), port, protocol);
 }
@@ -182,11 +233,10 @@ void CompiledSnapshot::DecideV4(absl::Span<const V4Connection> connections,
                                 absl::Span<Decision> decisions) const {
   const internal::DecisionKernel kernel = Kernel();
   const size_t n = std::min(connections.size(), decisions.size());
-  if (kernel.ports.words == 1) {
-    DecideV4Loop<true>(kernel, connections.data(), n, decisions.data());
-  } else {
-    DecideV4Loop<false>(kernel, connections.data(), n, decisions.data());
-  }
+  WithKernelShape(kernel, [&]<bool kOneWord, bool kMapped, typename Cell>() {
+    DecideV4Loop<kOneWord, kMapped, Cell>(kernel, connections.data(), n,
+                                          decisions.data());
+  });
 }
 
 const CompiledSnapshot::PodEntries* CompiledSnapshot::FindPod(

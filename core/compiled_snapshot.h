@@ -13,6 +13,7 @@
 #include "absl/types/span.h"
 #include "core/decision.h"
 #include "core/internal/snapshot_tables.h"
+#include "core/internal/v4_address_map.h"
 #include "core/model.h"
 
 namespace netpol {
@@ -26,6 +27,11 @@ struct CompileOptions {
   // expect they do; some CNIs only apply ipBlock to traffic leaving the
   // cluster.
   bool ipblock_matches_pods = true;
+  // Memory allowed for the IPv4 address map that makes batch decisions
+  // branch-free (about 1 KiB per /24 holding pods, plus 256 KiB). Above it,
+  // as with pod addresses scattered over many /24s, IPv4 look-ups use the
+  // hash index instead; 0 always does.
+  size_t max_v4_address_map_bytes = size_t{64} << 20;
 };
 
 // Sizes of a compiled snapshot, for logs, metrics and benchmarks.
@@ -133,6 +139,8 @@ class CompiledSnapshot {
   SnapshotStats stats_;
 
   internal::V4PodIndex v4_pods_;
+  // Empty when the addresses would make it too large (see CompileOptions).
+  internal::V4AddressMap v4_map_;
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, internal::EndpointEntry>
       v6_pods_;
   internal::ExternalRanges external_[2];  // [0] IPv4, [1] IPv6

@@ -79,6 +79,10 @@ class SnapshotCompiler {
     StoreCells();
     MergeIdenticalRowsAndColumns();
     if (absl::Status status = CheckTableSizes(); !status.ok()) return status;
+    if (port_sets_.size() <= 256) {
+      out_.ingress_.Narrow();
+      out_.egress_.Narrow();
+    }
     BuildV4Indexes();
     out_.port_matcher_.Build(port_sets_);
     out_.port_sets_ = std::move(port_sets_);
@@ -452,12 +456,15 @@ class SnapshotCompiler {
   // The IPv4 forms the batch path reads, from the final entries.
   void BuildV4Indexes() {
     out_.v4_pods_.Build(v4_pods_);
-    v4_pods_ = {};
     const ExternalRanges& ranges = out_.external_[0];
     for (size_t i = 0; i < ranges.starts.size(); ++i) {
       out_.v4_external_starts_.push_back(ranges.starts[i].v4());
       out_.v4_external_coordinates_.push_back(ranges.entries[i]);
     }
+    out_.v4_map_.Build(v4_pods_, out_.v4_external_starts_,
+                       out_.v4_external_coordinates_,
+                       out_.options_.max_v4_address_map_bytes);
+    v4_pods_ = {};
   }
 
   // Entries hold cell indices as 32 bits.
@@ -619,11 +626,9 @@ class SnapshotCompiler {
     s.port_sets = out_.port_sets_.size();
     s.external_ranges =
         out_.external_[0].starts.size() + out_.external_[1].starts.size();
-    size_t bytes =
-        (out_.ingress_.cells.capacity() + out_.egress_.cells.capacity()) *
-            sizeof(internal::PortSetId) +
-        out_.port_matcher_.memory_bytes();
-    bytes += out_.v4_pods_.memory_bytes();
+    size_t bytes = out_.ingress_.memory_bytes() + out_.egress_.memory_bytes() +
+                   out_.port_matcher_.memory_bytes();
+    bytes += out_.v4_pods_.memory_bytes() + out_.v4_map_.memory_bytes();
     bytes +=
         out_.v6_pods_.capacity() *
         (sizeof(std::pair<std::pair<uint64_t, uint64_t>, EndpointEntry>) + 1);

@@ -14,6 +14,7 @@
 
 #include "core/decision.h"
 #include "core/internal/snapshot_tables.h"
+#include "core/internal/v4_address_map.h"
 #include "core/protocol.h"
 
 namespace netpol::internal {
@@ -48,6 +49,9 @@ constexpr std::array<Decision, 32> MakeDecisionTable() {
 inline constexpr std::array<Decision, 32> kDecisionTable = MakeDecisionTable();
 
 struct DecisionKernel {
+  // IPv4 look-ups use v4_map when the snapshot built one (v4_map.top set),
+  // else the pod index and then the external ranges.
+  V4AddressMap::View v4_map;
   V4PodIndex::View v4_pods;
   V4RangeView v4_external;
   DirectionTable::View egress;
@@ -61,28 +65,50 @@ struct DecisionKernel {
     return v4_external.Find(ip);
   }
 
-  // Reads both cells unconditionally (row 0 exists and allows nothing):
-  // with a realistic mix of isolated and open pods, branching on
-  // isolation mispredicts often enough to cost more than the extra load.
-  // kOneWord: ports.words == 1 (see PortMatcher::View::Allows).
-  template <bool kOneWord = false>
-  Decision Decide(bool loopback, const TableCoordinates& source,
-                  const TableCoordinates& destination, uint16_t port,
-                  Protocol protocol) const {
+  // The first half of a decision: where the two cells are, and what is
+  // known before reading them. Apart so that batch loops can run it ahead
+  // of Finish and prefetch the cells.
+  struct CellIndices {
+    uint32_t egress;   // into egress's cells: row start + column
+    uint32_t ingress;  // into ingress's cells
+    uint32_t facts;    // kLoopbackBit | k*IsolatedBit
+  };
+  static CellIndices Locate(bool loopback, const TableCoordinates& source,
+                            const TableCoordinates& destination) {
     const bool egress_isolated = source.egress_row_start != kNotIsolatedRow;
     const bool ingress_isolated =
         destination.ingress_row_start != kNotIsolatedRow;
+    return {
+        source.egress_row_start + destination.egress_col,
+        destination.ingress_row_start + source.ingress_col,
+        static_cast<uint32_t>((loopback ? kLoopbackBit : 0) |
+                              (egress_isolated ? kEgressIsolatedBit : 0) |
+                              (ingress_isolated ? kIngressIsolatedBit : 0))};
+  }
+
+  // Reads both cells unconditionally (row 0 exists and allows nothing):
+  // with a realistic mix of isolated and open pods, branching on
+  // isolation mispredicts often enough to cost more than the extra load.
+  // kOneWord: ports.words == 1 (see PortMatcher::View::Allows). Cell: the
+  // tables' cell type (see DirectionTable::View).
+  template <bool kOneWord, typename Cell>
+  Decision Finish(const CellIndices& cells, uint16_t port,
+                  Protocol protocol) const {
     const bool egress_allowed = ports.Allows<kOneWord>(
-        egress.At(source.egress_row_start, destination.egress_col), protocol,
-        port);
+        egress.cells<Cell>()[cells.egress], protocol, port);
     const bool ingress_allowed = ports.Allows<kOneWord>(
-        ingress.At(destination.ingress_row_start, source.ingress_col), protocol,
-        port);
-    return kDecisionTable[(loopback ? kLoopbackBit : 0) |
-                          (egress_isolated ? kEgressIsolatedBit : 0) |
+        ingress.cells<Cell>()[cells.ingress], protocol, port);
+    return kDecisionTable[cells.facts |
                           (egress_allowed ? kEgressAllowedBit : 0) |
-                          (ingress_isolated ? kIngressIsolatedBit : 0) |
                           (ingress_allowed ? kIngressAllowedBit : 0)];
+  }
+
+  template <bool kOneWord, typename Cell>
+  Decision Decide(bool loopback, const TableCoordinates& source,
+                  const TableCoordinates& destination, uint16_t port,
+                  Protocol protocol) const {
+    return Finish<kOneWord, Cell>(Locate(loopback, source, destination), port,
+                                  protocol);
   }
 };
 

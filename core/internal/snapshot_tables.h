@@ -123,24 +123,51 @@ class PortMatcher {
 using PortSetId = uint16_t;
 
 // rows x cols port-set ids, row-major. Row 0 (not isolated) is all
-// kNoPorts, so a decision may read it without a branch.
+// kNoPorts, so a decision may read it without a branch. Once compiled, the
+// ids are kept as bytes when they all fit (at most 256 port sets, which is
+// the common case): the ingress table is the largest thing a decision
+// reads at random, and halving it keeps more of it in cache.
 struct DirectionTable {
-  // The table's cells, for loops that keep them in registers.
+  // The table's cells, for loops that keep them in registers. Exactly one
+  // of the pointers is set.
   struct View {
-    const PortSetId* cells;
+    const uint8_t* narrow;
+    const PortSetId* wide;
 
-    uint32_t At(uint32_t row_start, uint32_t col) const {
-      return cells[size_t{row_start} + col];
+    // Cell: uint8_t when narrow is set, else PortSetId. Cells are indexed
+    // by row start + column.
+    template <typename Cell>
+    const Cell* cells() const {
+      if constexpr (sizeof(Cell) == 1) {
+        return narrow;
+      } else {
+        return wide;
+      }
     }
   };
 
   uint32_t rows = 1;
   uint32_t cols = 1;
+  // The compiler's working form; emptied by Narrow().
   std::vector<PortSetId> cells = std::vector<PortSetId>(1, kNoPorts);
+  std::vector<uint8_t> narrow_cells;
 
-  View view() const { return {cells.data()}; }
+  // Moves `cells` to `narrow_cells`; every id must be below 256.
+  void Narrow() {
+    narrow_cells.assign(cells.begin(), cells.end());
+    cells = {};
+  }
+  bool narrow() const { return !narrow_cells.empty(); }
+  View view() const {
+    return narrow() ? View{narrow_cells.data(), nullptr}
+                    : View{nullptr, cells.data()};
+  }
   uint32_t At(uint32_t row_start, uint32_t col) const {
-    return view().At(row_start, col);
+    const size_t i = size_t{row_start} + col;
+    return narrow() ? narrow_cells[i] : cells[i];
+  }
+  size_t memory_bytes() const {
+    return cells.capacity() * sizeof(PortSetId) + narrow_cells.capacity();
   }
 };
 

@@ -655,6 +655,62 @@ TEST_F(SnapshotTest, ManyPortClassesSpanSeveralBitsetWords) {
   EXPECT_EQ(D("10.0.1.3", "10.0.1.1", 3000, kUdp), kDeniedIngress);
 }
 
+// More than 256 port sets: cells stay two bytes wide.
+TEST_F(SnapshotTest, ManyPortSetsKeepTwoByteCells) {
+  std::string yaml = NamespaceYaml("m");
+  constexpr int kPods = 300;
+  for (int i = 0; i < kPods; ++i) {
+    const std::string app = absl::StrCat("p", i);
+    absl::StrAppend(
+        &yaml,
+        PodYaml("m", app, absl::StrCat("{app: ", app, "}"),
+                absl::StrCat("10.9.", i / 200, ".", i % 200 + 1)),
+        PolicyYaml("m", app,
+                   absl::StrCat("  podSelector: {matchLabels: {app: ", app,
+                                "}}\n  ingress:\n  - ports: [{port: ", 1000 + i,
+                                "}]\n")));
+  }
+  BuildRaw(yaml);
+  ASSERT_GT(snap_->stats().port_sets, 256u);
+  for (int i = 0; i < kPods; i += 7) {
+    const std::string pod = absl::StrCat("10.9.", i / 200, ".", i % 200 + 1);
+    EXPECT_EQ(D("192.0.2.1", pod, 1000 + i), kByPolicy) << i;
+    EXPECT_EQ(D("192.0.2.1", pod, 1001 + i), kDeniedIngress) << i;
+    EXPECT_EQ(D("10.9.0.1", pod, 1000 + i), i == 0 ? kLoopback : kByPolicy)
+        << i;
+  }
+}
+
+// Without the IPv4 address map (as when pod addresses are too scattered
+// for it), the batch path looks addresses up in the hash index and the
+// external ranges, and decides alike.
+TEST_F(SnapshotTest, DecidesAlikeWithoutTheAddressMap) {
+  CompileOptions options;
+  options.max_v4_address_map_bytes = 0;
+  Build(absl::StrCat(
+            PolicyYaml("x", "in", R"(  podSelector: {matchLabels: {app: a}}
+  ingress:
+  - from:
+    - podSelector: {matchLabels: {app: b}}
+    - ipBlock: {cidr: 192.0.2.0/24, except: [192.0.2.128/25]}
+    ports: [{port: 80}]
+)"),
+            PolicyYaml("y", "out", R"(  podSelector: {}
+  egress:
+  - to: [{ipBlock: {cidr: 10.0.0.0/16}}]
+)")),
+        options);
+  EXPECT_EQ(D("x/b", "x/a"), kByPolicy);
+  EXPECT_EQ(D("x/c", "x/a"), kDeniedIngress);
+  EXPECT_EQ(D("192.0.2.1", "x/a"), kByPolicy);
+  EXPECT_EQ(D("192.0.2.200", "x/a"), kDeniedIngress);
+  EXPECT_EQ(D("x/a", "x/a"), kLoopback);
+  EXPECT_EQ(D("y/a", "x/b"), kByPolicy);
+  EXPECT_EQ(D("y/a", "192.0.2.1"), kDeniedEgress);
+  EXPECT_EQ(D("y/a", "y/a"), kLoopback);
+  EXPECT_EQ(D("192.0.2.1", "198.51.100.1"), kNotIsolated);
+}
+
 // Pods with named container ports for the named-port tests.
 std::string NamedPortCluster() {
   return absl::StrCat(

@@ -296,6 +296,20 @@ SeedReport CheckSeed(uint64_t seed, const CompileOptions& options,
     }
     snapshots.emplace_back(from_yaml ? "loaded" : "model", *std::move(snap));
   }
+  {
+    // The model again, deciding IPv4 through the hash index and the
+    // external ranges instead of the address map.
+    CompileOptions without_map = options;
+    without_map.max_v4_address_map_bytes = 0;
+    absl::StatusOr<std::unique_ptr<const CompiledSnapshot>> snap =
+        CompiledSnapshot::Compile(model, without_map);
+    if (!snap.ok()) {
+      report.Add(false,
+                 absl::StrCat("Compile failed: ", snap.status().ToString()));
+      return report;
+    }
+    snapshots.emplace_back("model, no address map", *std::move(snap));
+  }
 
   Rng rng(seed ^ 0xABCDEF);
   std::vector<QueryEndpoint> endpoints = Endpoints(gen);
