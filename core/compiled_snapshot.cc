@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstring>
 #include <optional>
 
 #include "absl/base/attributes.h"
@@ -27,7 +28,7 @@ const EndpointEntry& internal::ExternalRanges::Find(const IpAddress& ip) const {
 void internal::PortMatcher::Build(const std::vector<PortSet>& sets) {
   std::array<std::vector<uint32_t>, kProtocolCount> edges;  // class starts
   size_t most_classes = 1;
-  classes_.assign(kProtocolCount << 16, 0);
+  classes_.assign(4 << 16, 0);
   for (int proto = 0; proto < kProtocolCount; ++proto) {
     std::vector<uint32_t>& starts = edges[proto];
     starts = {0};
@@ -41,25 +42,33 @@ void internal::PortMatcher::Build(const std::vector<PortSet>& sets) {
     starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
     if (starts.back() == 65536) starts.pop_back();
     most_classes = std::max(most_classes, starts.size());
+    const size_t row = CodePort(0, static_cast<Protocol>(proto));
     for (size_t c = 0; c < starts.size(); ++c) {
       const uint32_t end = c + 1 < starts.size() ? starts[c + 1] : 65536;
-      std::fill(classes_.begin() + (proto << 16) + starts[c],
-                classes_.begin() + (proto << 16) + end,
-                static_cast<uint16_t>(c));
+      std::fill(classes_.begin() + row + starts[c],
+                classes_.begin() + row + end, static_cast<uint16_t>(c));
     }
   }
+  // Code 0 (protocol unspecified) is TCP.
+  std::copy_n(classes_.begin() + CodePort(0, Protocol::kTcp), 1 << 16,
+              classes_.begin());
   words_ = (most_classes + 63) / 64;
-  bits_.assign(sets.size() * kProtocolCount * words_, 0);
+  bits_.assign(std::max<size_t>(1, sets.size()) * 4 * words_, 0);
   for (size_t s = 0; s < sets.size(); ++s) {
     for (int proto = 0; proto < kProtocolCount; ++proto) {
       const std::vector<uint32_t>& starts = edges[proto];
+      const size_t code = CodePort(0, static_cast<Protocol>(proto)) >> 16;
       for (size_t c = 0; c < starts.size(); ++c) {
         // Classes never straddle a range edge: testing the first port of
         // a class answers for the whole class.
-        if (sets[s].Contains(static_cast<uint16_t>(starts[c]),
-                             static_cast<Protocol>(proto))) {
-          bits_[(s * kProtocolCount + proto) * words_ + c / 64] |= uint64_t{1}
-                                                                   << (c % 64);
+        if (!sets[s].Contains(static_cast<uint16_t>(starts[c]),
+                              static_cast<Protocol>(proto))) {
+          continue;
+        }
+        const uint64_t bit = uint64_t{1} << (c % 64);
+        bits_[((s << 2) | code) * words_ + c / 64] |= bit;
+        if (proto == static_cast<int>(Protocol::kTcp)) {
+          bits_[(s << 2) * words_ + c / 64] |= bit;  // code 0
         }
       }
     }
@@ -137,19 +146,20 @@ namespace {
 // kernel in registers. kMapped: the snapshot has a V4AddressMap.
 template <bool kMapped>
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline internal::DecisionKernel::CellIndices
-LocateV4(const internal::DecisionKernel& kernel, const V4Connection& c) {
+LocateV4(const internal::DecisionKernel& kernel, uint32_t source_ip,
+         uint32_t destination_ip) {
   if constexpr (kMapped) {
     const internal::V4AddressMap::View& map = kernel.v4_map;
-    const uint32_t source = map.ClassOf(c.source);
-    const uint32_t destination = map.ClassOf(c.destination);
-    const bool loopback = map.IsPod(source) & (c.source == c.destination);
+    const uint32_t source = map.ClassOf(source_ip);
+    const uint32_t destination = map.ClassOf(destination_ip);
+    const bool loopback = map.IsPod(source) & (source_ip == destination_ip);
     return kernel.Locate(loopback, map.classes[source],
                          map.classes[destination]);
   } else {
-    const internal::TableCoordinates* source = kernel.v4_pods.Find(c.source);
-    const bool loopback = (source != nullptr) & (c.source == c.destination);
-    if (source == nullptr) source = &kernel.v4_external.Find(c.source);
-    return kernel.Locate(loopback, *source, kernel.LookUpV4(c.destination));
+    const internal::TableCoordinates* source = kernel.v4_pods.Find(source_ip);
+    const bool loopback = (source != nullptr) & (source_ip == destination_ip);
+    if (source == nullptr) source = &kernel.v4_external.Find(source_ip);
+    return kernel.Locate(loopback, *source, kernel.LookUpV4(destination_ip));
   }
 }
 
@@ -187,13 +197,85 @@ void DecideV4Loop(const internal::DecisionKernel kernel,
   for (size_t start = 0; start < n; start += kStage) {
     const size_t m = std::min(kStage, n - start);
     for (size_t j = 0; j < m; ++j) {
-      cells[j] = LocateV4<kMapped>(kernel, connections[start + j]);
+      const V4Connection& c = connections[start + j];
+      cells[j] = LocateV4<kMapped>(kernel, c.source, c.destination);
       __builtin_prefetch(&ingress_cells[cells[j].ingress]);
     }
     for (size_t j = 0; j < m; ++j) {
       const V4Connection& c = connections[start + j];
       decisions[start + j] =
           kernel.Finish<kOneWord, Cell>(cells[j], c.port, c.protocol);
+    }
+  }
+}
+
+uint32_t LoadBigEndian32(const char* bytes) {
+  uint32_t value;
+  std::memcpy(&value, bytes, sizeof(value));
+  if constexpr (std::endian::native == std::endian::little) {
+    value = __builtin_bswap32(value);
+  }
+  return value;
+}
+
+// DecideV4Loop for the compact layout, fused with the verdict bytes and
+// the counts so that each connection is read and written once. Invalid
+// connections are decided like any other (code_port masked into range)
+// and then given kInvalidOutcome, so the loops do not branch on the data.
+template <bool kOneWord, bool kMapped, typename Cell>
+void DecideCompactV4Loop(const internal::DecisionKernel kernel,
+                         const CompactV4Connections& block, char allow_byte,
+                         char deny_byte, char* verdicts, ReasonCounts* counts) {
+  constexpr uint32_t kInvalidOutcome = 32;
+  struct OutcomeEffect {
+    char verdict;
+    uint8_t count_shift;  // the reason's byte in a packed counter
+  };
+  std::array<OutcomeEffect, kInvalidOutcome + 1> effects;
+  for (uint32_t i = 0; i < kInvalidOutcome; ++i) {
+    const Decision& d = internal::kDecisionTable[i];
+    effects[i] = {d.allowed ? allow_byte : deny_byte,
+                  static_cast<uint8_t>(8 * static_cast<int>(d.reason))};
+  }
+  effects[kInvalidOutcome] = {
+      deny_byte, static_cast<uint8_t>(8 * static_cast<int>(Reason::kInvalid))};
+
+  constexpr size_t kStage = 64;  // fits the packed counters' 8-bit lanes
+  std::array<internal::DecisionKernel::CellIndices, kStage> cells;
+  const Cell* ingress_cells = kernel.ingress.cells<Cell>();
+  const size_t n = block.count;
+  for (size_t start = 0; start < n; start += kStage) {
+    const size_t m = std::min(kStage, n - start);
+    const char* sources = block.sources + 4 * start;
+    const char* destinations = block.destinations + 4 * start;
+    for (size_t j = 0; j < m; ++j) {
+      cells[j] = LocateV4<kMapped>(kernel, LoadBigEndian32(sources + 4 * j),
+                                   LoadBigEndian32(destinations + 4 * j));
+      __builtin_prefetch(&ingress_cells[cells[j].ingress]);
+    }
+    const uint32_t* port_protocols = block.port_protocols + start;
+    char* out = verdicts + start;
+    // One byte per reason, two counters to halve the dependency chain.
+    uint64_t packed[2] = {0, 0};
+    const auto decide = [&](size_t j) {
+      const uint32_t port_protocol = port_protocols[j];
+      const bool valid =
+          ((port_protocol & 0xffff) != 0) & ((port_protocol >> 16) <= 3);
+      const uint32_t outcome =
+          kernel.Outcome<kOneWord, Cell>(cells[j], port_protocol & 0x3ffff);
+      const OutcomeEffect& effect = effects[valid ? outcome : kInvalidOutcome];
+      out[j] = effect.verdict;
+      return uint64_t{1} << effect.count_shift;
+    };
+    size_t j = 0;
+    for (; j + 1 < m; j += 2) {
+      packed[0] += decide(j);
+      packed[1] += decide(j + 1);
+    }
+    if (j < m) packed[0] += decide(j);
+    for (size_t r = 0; r < kReasonCount; ++r) {
+      (*counts)[r] +=
+          ((packed[0] >> (8 * r)) & 0xff) + ((packed[1] >> (8 * r)) & 0xff);
     }
   }
 }
@@ -222,8 +304,9 @@ Decision CompiledSnapshot::Decide(const IpAddress& source,
     const V4Connection c{source.v4(), destination.v4(), port, protocol};
     return WithKernelShape(
         kernel, [&]<bool kOneWord, bool kMapped, typename Cell>() {
-          return kernel.Finish<kOneWord, Cell>(LocateV4<kMapped>(kernel, c),
-                                               c.port, c.protocol);
+          return kernel.Finish<kOneWord, Cell>(
+              LocateV4<kMapped>(kernel, c.source, c.destination), c.port,
+              c.protocol);
         });
   }
   return DecideEntries(LookUp(source), LookUp(destination), port, protocol);
@@ -236,6 +319,17 @@ void CompiledSnapshot::DecideV4(absl::Span<const V4Connection> connections,
   WithKernelShape(kernel, [&]<bool kOneWord, bool kMapped, typename Cell>() {
     DecideV4Loop<kOneWord, kMapped, Cell>(kernel, connections.data(), n,
                                           decisions.data());
+  });
+}
+
+void CompiledSnapshot::DecideCompactV4(const CompactV4Connections& block,
+                                       char allow_byte, char deny_byte,
+                                       char* verdicts,
+                                       ReasonCounts* counts) const {
+  const internal::DecisionKernel kernel = Kernel();
+  WithKernelShape(kernel, [&]<bool kOneWord, bool kMapped, typename Cell>() {
+    DecideCompactV4Loop<kOneWord, kMapped, Cell>(kernel, block, allow_byte,
+                                                 deny_byte, verdicts, counts);
   });
 }
 

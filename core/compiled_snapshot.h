@@ -73,6 +73,14 @@ class CompiledSnapshot {
   void DecideV4(absl::Span<const V4Connection> connections,
                 absl::Span<Decision> decisions) const;
 
+  // The wire protocol's form of DecideV4: decides block.count connections
+  // read in place, writes verdicts[i] = allow_byte or deny_byte, and adds
+  // each decision to counts[reason]. Invalid connections (see
+  // CompactV4Connections) are denied with Reason::kInvalid.
+  void DecideCompactV4(const CompactV4Connections& block, char allow_byte,
+                       char deny_byte, char* verdicts,
+                       ReasonCounts* counts) const;
+
   // Any endpoint form. InvalidArgument for a port outside 1..65535,
   // NotFound for an unknown pod.
   absl::StatusOr<Decision> Decide(const Connection& connection) const;

@@ -1,6 +1,8 @@
 #ifndef NETPOL_CORE_DECISION_H_
 #define NETPOL_CORE_DECISION_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -44,6 +46,18 @@ struct V4Connection {
   Protocol protocol = Protocol::kTcp;
 };
 
+// IPv4 connections as columns, in the layout of the wire protocol's
+// compact blocks (CompiledSnapshot::DecideCompactV4). Connection i has the
+// big-endian addresses at sources + 4i and destinations + 4i, and
+// port_protocols[i] = port | code << 16 with code 0 or 1 for TCP, 2 UDP,
+// 3 SCTP. A port of 0 or a code above 3 makes the connection invalid.
+struct CompactV4Connections {
+  const char* sources = nullptr;
+  const char* destinations = nullptr;
+  const uint32_t* port_protocols = nullptr;
+  size_t count = 0;
+};
+
 // Why a connection is allowed or denied. Names match the RPC enum.
 enum class Reason : uint8_t {
   kLoopback,         // a pod talking to itself
@@ -57,6 +71,10 @@ enum class Reason : uint8_t {
 // "LOOPBACK", "NOT_ISOLATED", "ALLOWED_BY_POLICY", "DENIED_EGRESS",
 // "DENIED_INGRESS", "INVALID_CONNECTION".
 std::string_view ReasonName(Reason reason);
+
+inline constexpr size_t kReasonCount = 6;
+// Decisions by reason, indexed by Reason.
+using ReasonCounts = std::array<uint64_t, kReasonCount>;
 
 struct Decision {
   bool allowed = false;

@@ -102,59 +102,17 @@ void DecideV6Block(const CompiledSnapshot& snapshot,
   }
 }
 
-// One verdict byte per connection of an IPv4 `block` into `out`, through
-// CompiledSnapshot::DecideV4 in chunks small enough to stay in L1. An
-// invalid port or protocol is decided as TCP port 1 and then overridden,
-// so the chunk loops have no branches on the data.
-void DecideV4Block(const CompiledSnapshot& snapshot,
-                   const v1::CompactConnections& block, char* out,
-                   DecisionTally* tally) {
-  constexpr size_t kChunk = 256;
-  std::array<V4Connection, kChunk> connections;
-  std::array<Decision, kChunk> decisions;
-  // Several counter sets: consecutive decisions with the same reason would
-  // otherwise wait on each other's increments.
-  std::array<std::array<uint32_t, 8>, 4> counts{};
-  const char* sources = block.sources().data();
-  const char* destinations = block.destinations().data();
-  const uint32_t* port_protocols = block.port_protocols().data();
-  const size_t n = static_cast<size_t>(block.port_protocols_size());
-  for (size_t start = 0; start < n; start += kChunk) {
-    const size_t m = std::min(kChunk, n - start);
-    for (size_t j = 0; j < m; ++j) {
-      const size_t i = start + j;
-      const uint32_t port_protocol = port_protocols[i];
-      const bool valid = ValidPortProtocol(port_protocol);
-      connections[j] = {
-          LoadBigEndian<uint32_t>(sources + i * 4),
-          LoadBigEndian<uint32_t>(destinations + i * 4),
-          static_cast<uint16_t>(valid ? port_protocol & 0xffff : 1),
-          kCompactProtocols[valid ? port_protocol >> 16 : 0]};
-    }
-    snapshot.DecideV4(absl::MakeConstSpan(connections.data(), m),
-                      absl::MakeSpan(decisions.data(), m));
-    for (size_t j = 0; j < m; ++j) {
-      const bool valid = ValidPortProtocol(port_protocols[start + j]);
-      const Decision& d = decisions[j];
-      out[start + j] = valid && d.allowed ? kAllowByte : kDenyByte;
-      ++counts[j & 3][valid ? static_cast<size_t>(d.reason)
-                            : static_cast<size_t>(Reason::kInvalid)];
-    }
-  }
-  for (const auto& set : counts) {
-    for (size_t r = 0; r < tally->by_reason.size(); ++r) {
-      tally->by_reason[r] += set[r];
-    }
-  }
-}
-
 void DecideCompact(const CompiledSnapshot& snapshot, const Blocks& blocks,
                    size_t count, std::string* verdicts, DecisionTally* tally) {
   verdicts->resize(count);
   char* out = verdicts->data();
   for (const v1::CompactConnections& block : blocks) {
     if (block.family() == 4) {
-      DecideV4Block(snapshot, block, out, tally);
+      snapshot.DecideCompactV4(
+          {block.sources().data(), block.destinations().data(),
+           block.port_protocols().data(),
+           static_cast<size_t>(block.port_protocols_size())},
+          kAllowByte, kDenyByte, out, &tally->by_reason);
     } else {
       DecideV6Block(snapshot, block, out, tally);
     }

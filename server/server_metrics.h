@@ -31,7 +31,7 @@ inline constexpr int kRpcMethodCount = 6;
 struct DecisionTally {
   size_t batch_size = 0;  // connections in the request, both forms
   // Counts by Reason (core/decision.h order); verdict follows from reason.
-  std::array<uint64_t, 6> by_reason{};
+  ReasonCounts by_reason{};
 };
 
 // The service's Prometheus metrics (prometheus-cpp). Every handle is

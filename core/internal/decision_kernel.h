@@ -89,18 +89,24 @@ struct DecisionKernel {
   // Reads both cells unconditionally (row 0 exists and allows nothing):
   // with a realistic mix of isolated and open pods, branching on
   // isolation mispredicts often enough to cost more than the extra load.
-  // kOneWord: ports.words == 1 (see PortMatcher::View::Allows). Cell: the
-  // tables' cell type (see DirectionTable::View).
+  // Returns the index into kDecisionTable. kOneWord: ports.words == 1 (see
+  // PortMatcher::View::Allows). Cell: the tables' cell type (see
+  // DirectionTable::View). `code_port`: see PortMatcher.
+  template <bool kOneWord, typename Cell>
+  uint32_t Outcome(const CellIndices& cells, uint32_t code_port) const {
+    const bool egress_allowed =
+        ports.Allows<kOneWord>(egress.cells<Cell>()[cells.egress], code_port);
+    const bool ingress_allowed =
+        ports.Allows<kOneWord>(ingress.cells<Cell>()[cells.ingress], code_port);
+    return cells.facts | (egress_allowed ? kEgressAllowedBit : 0) |
+           (ingress_allowed ? kIngressAllowedBit : 0);
+  }
+
   template <bool kOneWord, typename Cell>
   Decision Finish(const CellIndices& cells, uint16_t port,
                   Protocol protocol) const {
-    const bool egress_allowed = ports.Allows<kOneWord>(
-        egress.cells<Cell>()[cells.egress], protocol, port);
-    const bool ingress_allowed = ports.Allows<kOneWord>(
-        ingress.cells<Cell>()[cells.ingress], protocol, port);
-    return kDecisionTable[cells.facts |
-                          (egress_allowed ? kEgressAllowedBit : 0) |
-                          (ingress_allowed ? kIngressAllowedBit : 0)];
+    return kDecisionTable[Outcome<kOneWord, Cell>(
+        cells, PortMatcher::CodePort(port, protocol))];
   }
 
   template <bool kOneWord, typename Cell>

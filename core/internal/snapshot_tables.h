@@ -81,23 +81,33 @@ struct PortSet {
 
 // Port-set membership without branches. Each protocol's port space is cut
 // at every range edge of every port set into "port classes"; a port set is
-// then a bitset over classes. A test is two loads and a shift, whatever the
-// ranges look like, so its cost does not depend on the outcome.
+// then a bitset over classes per protocol. A test is two loads and a
+// shift, whatever the ranges look like, so its cost does not depend on the
+// outcome.
+//
+// Ports are given as "code ports", port | code << 16, where code is the
+// compact protocol code of the wire protocol (CompactV4Connections): 0 and
+// 1 TCP, 2 UDP, 3 SCTP. Batches of that form index the tables with the
+// word they were sent, unconverted.
 class PortMatcher {
  public:
+  static constexpr uint32_t CodePort(uint16_t port, Protocol protocol) {
+    return (static_cast<uint32_t>(protocol) + 1) << 16 | port;
+  }
+
   // The matcher's arrays, for loops that keep them in registers.
   struct View {
-    const uint16_t* classes;  // [protocol * 65536 + port] -> class
-    const uint64_t* bits;     // [(set * kProtocolCount + proto) * words + w]
+    const uint16_t* classes;  // [code port] -> class within the protocol
+    const uint64_t* bits;     // [((set << 2) | code) * words + class / 64]
     size_t words;
 
-    // kOneWord: the caller checked words == 1 (at most 64 classes), which
-    // saves the index arithmetic.
+    // kOneWord: the caller checked words == 1 (at most 64 classes per
+    // protocol), which saves the index arithmetic. `code_port` below
+    // 4 << 16.
     template <bool kOneWord = false>
-    bool Allows(uint32_t set, Protocol protocol, uint16_t port) const {
-      const size_t proto = static_cast<size_t>(protocol);
-      const uint32_t port_class = classes[(proto << 16) | port];
-      const size_t bitset = static_cast<size_t>(set) * kProtocolCount + proto;
+    bool Allows(uint32_t set, uint32_t code_port) const {
+      const uint32_t port_class = classes[code_port];
+      const size_t bitset = size_t{set} << 2 | code_port >> 16;
       const uint64_t word =
           kOneWord ? bits[bitset] : bits[bitset * words + (port_class >> 6)];
       return (word >> (port_class & 63)) & 1;
@@ -111,11 +121,11 @@ class PortMatcher {
   size_t memory_bytes() const;
 
  private:
-  // [protocol * 65536 + port] -> class; one array so a look-up needs no
-  // per-protocol base pointer.
-  std::vector<uint16_t> classes_ = std::vector<uint16_t>(kProtocolCount << 16);
-  size_t words_ = 1;  // 64-bit words per (set, protocol) bitset
-  std::vector<uint64_t> bits_ = std::vector<uint64_t>(kProtocolCount, 0);
+  // [code port] -> class; one array so a look-up needs no per-protocol base
+  // pointer.
+  std::vector<uint16_t> classes_ = std::vector<uint16_t>(4 << 16);
+  size_t words_ = 1;  // 64-bit words per (set, code) bitset
+  std::vector<uint64_t> bits_ = std::vector<uint64_t>(4, 0);
 };
 
 // Cells hold port-set ids; 65,535 distinct port sets is far beyond any

@@ -655,6 +655,56 @@ TEST_F(SnapshotTest, ManyPortClassesSpanSeveralBitsetWords) {
   EXPECT_EQ(D("10.0.1.3", "10.0.1.1", 3000, kUdp), kDeniedIngress);
 }
 
+// The compact form: code 0 is TCP, invalid connections (port 0, a code
+// above 3) are denied as invalid and counted, the rest decide as Decide
+// does, across several stages of the batch loop.
+TEST_F(SnapshotTest, CompactBlockDecidesLikeDecideAndCountsReasons) {
+  Build(PolicyYaml("x", "in", R"(  podSelector: {matchLabels: {app: a}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: b}}}]
+    ports: [{port: 80}, {port: 53, protocol: UDP}]
+)"));
+  const uint32_t a = 0x0A000101, b = 0x0A000102, c = 0x0A000103;
+  struct Item {
+    uint32_t source, destination, port_protocol;
+    Decision expected;
+  };
+  const std::vector<Item> pattern = {
+      {b, a, 80 | 1 << 16, kByPolicy},
+      {b, a, 80, kByPolicy},  // code 0: TCP
+      {b, a, 80 | 2 << 16, kDeniedIngress},
+      {b, a, 53 | 2 << 16, kByPolicy},
+      {c, a, 80 | 1 << 16, kDeniedIngress},
+      {a, a, 80 | 3 << 16, kLoopback},
+      {a, b, 80 | 1 << 16, kNotIsolated},
+      {b, a, 0 | 1 << 16, Deny(Reason::kInvalid)},
+      {b, a, 80 | 4 << 16, Deny(Reason::kInvalid)},
+      {0xC0000201, a, 80 | 1 << 16, kDeniedIngress},
+  };
+  std::string sources, destinations;
+  std::vector<uint32_t> port_protocols;
+  std::vector<Decision> expected;
+  for (int i = 0; i < 50; ++i) {  // 500 connections: several stages
+    for (const Item& item : pattern) {
+      sources += testing_util::BigEndianV4(item.source);
+      destinations += testing_util::BigEndianV4(item.destination);
+      port_protocols.push_back(item.port_protocol);
+      expected.push_back(item.expected);
+    }
+  }
+  std::string verdicts(expected.size(), '?');
+  ReasonCounts counts{};
+  snap_->DecideCompactV4({sources.data(), destinations.data(),
+                          port_protocols.data(), port_protocols.size()},
+                         'A', 'D', verdicts.data(), &counts);
+  ReasonCounts expected_counts{};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(verdicts[i], expected[i].allowed ? 'A' : 'D') << i;
+    ++expected_counts[static_cast<size_t>(expected[i].reason)];
+  }
+  EXPECT_EQ(counts, expected_counts);
+}
+
 // More than 256 port sets: cells stay two bytes wide.
 TEST_F(SnapshotTest, ManyPortSetsKeepTwoByteCells) {
   std::string yaml = NamespaceYaml("m");

@@ -449,6 +449,40 @@ SeedReport CheckSeed(uint64_t seed, const CompileOptions& options,
     }
     std::vector<Decision> decided(batch.size());
     snapshots[k].second->DecideV4(batch, absl::MakeSpan(decided));
+    // The same batch in the compact form, checked verdict by verdict and
+    // by its counts.
+    std::string sources, destinations;
+    std::vector<uint32_t> port_protocols;
+    ReasonCounts expected_counts{};
+    for (const auto& [connection, decision] : queries) {
+      sources += testing_util::BigEndianV4(connection.source);
+      destinations += testing_util::BigEndianV4(connection.destination);
+      port_protocols.push_back(connection.port |
+                               (static_cast<uint32_t>(connection.protocol) + 1)
+                                   << 16);
+      ++expected_counts[static_cast<size_t>(decision.reason)];
+    }
+    std::string verdicts(queries.size(), '?');
+    ReasonCounts counts{};
+    snapshots[k].second->DecideCompactV4(
+        {sources.data(), destinations.data(), port_protocols.data(),
+         port_protocols.size()},
+        'A', 'D', verdicts.data(), &counts);
+    if (counts != expected_counts) {
+      report.Add(false, absl::StrCat("[", snapshots[k].first,
+                                     "] DecideCompactV4's counts differ "
+                                     "from Decide's reasons"));
+    }
+    for (size_t i = 0; i < queries.size(); ++i) {
+      if ((verdicts[i] == 'A') == queries[i].second.allowed) continue;
+      const V4Connection& c = queries[i].first;
+      report.Add(false, absl::StrCat("[", snapshots[k].first,
+                                     "] DecideCompactV4 gives ",
+                                     std::string(1, verdicts[i]), " for ",
+                                     IpAddress::V4(c.source).ToString(), " -> ",
+                                     IpAddress::V4(c.destination).ToString(),
+                                     ":", c.port, " at batch index ", i));
+    }
     for (size_t i = 0; i < queries.size(); ++i) {
       if (decided[i] == queries[i].second) continue;
       const V4Connection& c = queries[i].first;

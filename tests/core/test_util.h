@@ -145,6 +145,37 @@ inline Connection Conn(const std::string& src, const std::string& dst,
 
 // Decide by any endpoint form; a failed status becomes a test failure and
 // an {false, kInvalid} decision.
+// Big-endian bytes of `ip`, as compact blocks carry addresses.
+inline std::string BigEndianV4(uint32_t ip) {
+  return {static_cast<char>(ip >> 24), static_cast<char>(ip >> 16),
+          static_cast<char>(ip >> 8), static_cast<char>(ip)};
+}
+
+// `c` decided as a one-connection compact block; the decision is read
+// back from the verdict byte and the one reason counted.
+inline Decision DecideCompactV4One(const CompiledSnapshot& snapshot,
+                                   const V4Connection& c) {
+  const std::string source = BigEndianV4(c.source);
+  const std::string destination = BigEndianV4(c.destination);
+  const uint32_t port_protocol =
+      c.port | (static_cast<uint32_t>(c.protocol) + 1) << 16;
+  char verdict = '?';
+  ReasonCounts counts{};
+  snapshot.DecideCompactV4(
+      {source.data(), destination.data(), &port_protocol, 1}, 'A', 'D',
+      &verdict, &counts);
+  Decision decision{verdict == 'A', Reason::kInvalid};
+  int counted = 0;
+  for (size_t r = 0; r < counts.size(); ++r) {
+    if (counts[r] == 0) continue;
+    counted += static_cast<int>(counts[r]);
+    decision.reason = static_cast<Reason>(r);
+  }
+  EXPECT_EQ(counted, 1) << "one connection, one count";
+  EXPECT_TRUE(verdict == 'A' || verdict == 'D') << verdict;
+  return decision;
+}
+
 inline Decision DecideOrFail(const CompiledSnapshot& snapshot,
                              const std::string& src, const std::string& dst,
                              uint32_t port,
@@ -169,6 +200,8 @@ inline Decision DecideOrFail(const CompiledSnapshot& snapshot,
       snapshot.DecideV4(absl::MakeConstSpan(&v4, 1), absl::MakeSpan(&batch, 1));
       EXPECT_EQ(batch, *d) << "DecideV4 on " << src << " -> " << dst << ":"
                            << port;
+      EXPECT_EQ(DecideCompactV4One(snapshot, v4), *d)
+          << "DecideCompactV4 on " << src << " -> " << dst << ":" << port;
     }
   }
   return *d;
