@@ -166,11 +166,26 @@ void StoreEndpoint(const ParsedEndpoint& parsed, Endpoint* out) {
   ref->name.assign(parsed.pod_name);
 }
 
+// Evaluates friendly connections one by one, except IPv4 pairs, which are
+// held and decided together through CompiledSnapshot::DecideV4: a batch
+// overlaps the cache misses that a lone decision waits out. Call Flush()
+// after the last Evaluate().
 class FriendlyEvaluator {
  public:
   FriendlyEvaluator(const CompiledSnapshot& snapshot, bool explain,
                     DecisionTally* tally)
       : snapshot_(snapshot), explain_(explain), tally_(tally) {}
+
+  // Decides the held IPv4 pairs.
+  void Flush() {
+    const size_t n = pending_count_;
+    snapshot_.DecideV4(absl::MakeConstSpan(pending_.data(), n),
+                       absl::MakeSpan(pending_decisions_.data(), n));
+    for (size_t i = 0; i < n; ++i) {
+      Valid(pending_decisions_[i], pending_outputs_[i]);
+    }
+    pending_count_ = 0;
+  }
 
   void Evaluate(const v1::Connection& connection, v1::Decision* out) {
     const std::optional<Protocol> protocol = FromProto(connection.protocol());
@@ -197,6 +212,13 @@ class FriendlyEvaluator {
     }
     const uint16_t port = static_cast<uint16_t>(connection.port());
     if (source.ip && destination.ip && !explain_) {
+      if (source.ip->is_v4() && destination.ip->is_v4()) {
+        pending_[pending_count_] = {source.ip->v4(), destination.ip->v4(), port,
+                                    *protocol};
+        pending_outputs_[pending_count_] = out;
+        if (++pending_count_ == kPendingMax) Flush();
+        return;
+      }
       return Valid(
           snapshot_.Decide(*source.ip, *destination.ip, port, *protocol), out);
     }
@@ -234,10 +256,18 @@ class FriendlyEvaluator {
     ++tally_->by_reason[static_cast<size_t>(Reason::kInvalid)];
   }
 
+  static constexpr size_t kPendingMax = 256;
+
   const CompiledSnapshot& snapshot_;
   const bool explain_;
   DecisionTally* const tally_;
   Connection scratch_;  // reused for pod references and explanations
+  // IPv4 pairs not decided yet, and where their decisions go (elements of
+  // a RepeatedPtrField keep their addresses as it grows).
+  std::array<V4Connection, kPendingMax> pending_;
+  std::array<Decision, kPendingMax> pending_decisions_;
+  std::array<v1::Decision*, kPendingMax> pending_outputs_;
+  size_t pending_count_ = 0;
 };
 
 std::string RetainedRange(absl::Span<const PublishedSnapshot> retained) {
@@ -287,6 +317,7 @@ absl::Status EvaluateBatch(const SnapshotStore& store,
     for (const v1::Connection& connection : request.connections()) {
       evaluator.Evaluate(connection, decisions->Add());
     }
+    evaluator.Flush();
   }
   if (compact_count > 0) {
     DecideCompact(snapshot, request.compact(), compact_count,

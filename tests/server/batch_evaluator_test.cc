@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "netpol/v1/decision.pb.h"
+#include "server/proto_convert.h"
 #include "tests/core/test_util.h"
 
 namespace netpol::server {
@@ -215,6 +216,44 @@ TEST_F(BatchEvaluatorTest, InvalidItemsAreDeniedAndTheRestAnswered) {
   EXPECT_EQ(Tallied(Reason::kInvalid), 7u);
   EXPECT_EQ(Tallied(Reason::kAllowedByPolicy), 2u);
   EXPECT_EQ(tally_.batch_size, 9u);
+}
+
+// IPv4 pairs are held and decided in groups; each answer must still land
+// on its own connection among pods, invalid items and other addresses.
+TEST_F(BatchEvaluatorTest, LongFriendlyBatchMatchesDecideAcrossHeldPairs) {
+  const std::vector<std::string> ips = {"10.0.1.10", "10.0.1.11", "10.0.2.10",
+                                        "192.0.2.7"};
+  const std::vector<uint32_t> ports = {80, 81, 443};
+  v1::CheckConnectionRequest request;
+  std::vector<Decision> expected;
+  for (size_t i = 0; i < 700; ++i) {
+    const uint32_t port = ports[(i / 5) % ports.size()];
+    if (i % 11 == 0) {
+      AddPodConnection(&request, "x", "a", "x", "b", port);
+      expected.push_back(*snapshot_->Decide(
+          Connection{PodRef{"x", "a"}, PodRef{"x", "b"}, port}));
+    } else if (i % 13 == 0) {
+      AddIpConnection(&request, "10.0.1.10", "10.0.1.11", 0);
+      expected.push_back({false, Reason::kInvalid});
+    } else {
+      const std::string& src = ips[i % ips.size()];
+      const std::string& dst = ips[(i / 4) % ips.size()];
+      AddIpConnection(&request, src, dst, port);
+      expected.push_back(snapshot_->Decide(
+          Ip(src), Ip(dst), static_cast<uint16_t>(port), Protocol::kTcp));
+    }
+  }
+  ASSERT_TRUE(Evaluate(request).ok());
+  ASSERT_EQ(response_.decisions_size(), 700);
+  std::array<uint64_t, 6> expected_tally{};
+  for (int i = 0; i < response_.decisions_size(); ++i) {
+    SCOPED_TRACE(i);
+    const v1::Decision& d = response_.decisions(i);
+    EXPECT_EQ(d.verdict(), expected[i].allowed ? v1::ALLOW : v1::DENY);
+    EXPECT_EQ(d.reason(), ToProto(expected[i].reason));
+    ++expected_tally[static_cast<size_t>(expected[i].reason)];
+  }
+  EXPECT_EQ(tally_.by_reason, expected_tally);
 }
 
 TEST_F(BatchEvaluatorTest, ExplainFillsExplanations) {
