@@ -51,7 +51,15 @@ for name, (count, field, batch) in expected.items():
         assert n == batch, (name, n)
 PY
 
-# 3. --verify must fail against a server that answers wrongly.
+# 3. Server CPU per RPC, the netpol-pdp binary beside the floor.
+WORK=$WORK/cpu ROUNDS=1 DURATION=0.4s FLOOR=1 \
+  "$root/load-tests/scripts/cpu-per-rpc.sh" "$BUILD_DIR/server/netpol-pdp" \
+  >"$WORK/cpu.txt" || fail "cpu-per-rpc.sh failed"
+for server in netpol-pdp netpol-floor-server; do
+  grep -q "^$server .* us/RPC" "$WORK/cpu.txt" || fail "no $server line"
+done
+
+# 4. --verify must fail against a server that answers wrongly.
 source "$root/load-tests/scripts/servers.sh"
 start_floor
 if "$BUILD_DIR/load-tests/netpol-loadgen" --target "$FLOOR_DATA" \
