@@ -183,9 +183,10 @@ struct DirectionTable {
 
 // IPv4 pod address -> coordinates. Open addressing with Fibonacci hashing
 // and linear probing at most half full; 8-byte slots name a coordinate
-// class, of which there are few. A look-up is a multiply, a shift, one
-// slot and one small-table read, and 10,000 pods take 256 KiB: the index
-// must share the cache with network buffers on the server.
+// class, of which there are few. Look-ups of a pod's whole entry (general
+// decisions, explanations) use it; the IP decision paths use it only when
+// the snapshot has no V4AddressMap (core/internal/v4_address_map.h), which
+// is branch-free.
 class V4PodIndex {
  public:
   static constexpr uint32_t kEmpty = UINT32_MAX;
