@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cstring>
 #include <optional>
 
 #include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/byte_order.h"
 #include "core/internal/decision_kernel.h"
 #include "core/string_view_compat.h"
 
@@ -207,15 +207,6 @@ void DecideV4Loop(const internal::DecisionKernel kernel,
           kernel.Finish<kOneWord, Cell>(cells[j], c.port, c.protocol);
     }
   }
-}
-
-uint32_t LoadBigEndian32(const char* bytes) {
-  uint32_t value;
-  std::memcpy(&value, bytes, sizeof(value));
-  if constexpr (std::endian::native == std::endian::little) {
-    value = __builtin_bswap32(value);
-  }
-  return value;
 }
 
 // DecideV4Loop for the compact layout, fused with the verdict bytes and

@@ -7,15 +7,10 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "core/byte_order.h"
 
 namespace netpol {
 namespace {
-
-uint64_t LoadBigEndian64(const unsigned char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
 
 // Mask keeping the top `prefix` bits of a 128-bit value split in hi/lo.
 void PrefixMask(int prefix, int bits, uint64_t* hi, uint64_t* lo) {

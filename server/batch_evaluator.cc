@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "core/byte_order.h"
 #include "core/compiled_snapshot.h"
 #include "core/decision.h"
 #include "core/ip_address.h"
@@ -58,20 +57,8 @@ absl::Status ValidateCompact(const Blocks& blocks, size_t* count) {
   return absl::OkStatus();
 }
 
-template <typename T>
-T LoadBigEndian(const char* bytes) {
-  T value;
-  std::memcpy(&value, bytes, sizeof(value));
-  if constexpr (std::endian::native == std::endian::little) {
-    if constexpr (sizeof(T) == 4) return __builtin_bswap32(value);
-    if constexpr (sizeof(T) == 8) return __builtin_bswap64(value);
-  }
-  return value;
-}
-
 IpAddress LoadV6Address(const char* bytes) {
-  return IpAddress::V6(LoadBigEndian<uint64_t>(bytes),
-                       LoadBigEndian<uint64_t>(bytes + 8));
+  return IpAddress::V6(LoadBigEndian64(bytes), LoadBigEndian64(bytes + 8));
 }
 
 bool ValidPortProtocol(uint32_t port_protocol) {

@@ -1,0 +1,33 @@
+#ifndef NETPOL_CORE_BYTE_ORDER_H_
+#define NETPOL_CORE_BYTE_ORDER_H_
+
+// Big-endian (network order) loads, for addresses as the wire protocol
+// and the socket API carry them.
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
+namespace netpol {
+
+inline uint32_t LoadBigEndian32(const void* bytes) {
+  uint32_t value;
+  std::memcpy(&value, bytes, sizeof(value));
+  if constexpr (std::endian::native == std::endian::little) {
+    value = __builtin_bswap32(value);
+  }
+  return value;
+}
+
+inline uint64_t LoadBigEndian64(const void* bytes) {
+  uint64_t value;
+  std::memcpy(&value, bytes, sizeof(value));
+  if constexpr (std::endian::native == std::endian::little) {
+    value = __builtin_bswap64(value);
+  }
+  return value;
+}
+
+}  // namespace netpol
+
+#endif  // NETPOL_CORE_BYTE_ORDER_H_
