@@ -250,8 +250,7 @@ void DecideCompactV4Loop(const internal::DecisionKernel kernel,
     uint64_t packed[2] = {0, 0};
     const auto decide = [&](size_t j) {
       const uint32_t port_protocol = port_protocols[j];
-      const bool valid =
-          ((port_protocol & 0xffff) != 0) & ((port_protocol >> 16) <= 3);
+      const bool valid = ValidCompactPortProtocol(port_protocol);
       const uint32_t outcome =
           kernel.Outcome<kOneWord, Cell>(cells[j], port_protocol & 0x3ffff);
       const OutcomeEffect& effect = effects[valid ? outcome : kInvalidOutcome];

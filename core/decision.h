@@ -58,6 +58,12 @@ struct CompactV4Connections {
   size_t count = 0;
 };
 
+// Whether a port_protocols word of the compact form names a connection
+// that can be decided: a port of 1..65535 and a code of at most 3.
+inline bool ValidCompactPortProtocol(uint32_t port_protocol) {
+  return ((port_protocol & 0xffff) != 0) & ((port_protocol >> 16) <= 3);
+}
+
 // Why a connection is allowed or denied. Names match the RPC enum.
 enum class Reason : uint8_t {
   kLoopback,         // a pod talking to itself

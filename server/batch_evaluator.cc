@@ -26,9 +26,9 @@ using Blocks = google::protobuf::RepeatedPtrField<v1::CompactConnections>;
 constexpr char kAllowByte = static_cast<char>(v1::ALLOW);
 constexpr char kDenyByte = static_cast<char>(v1::DENY);
 
-// Compact protocol values 0..3 (PROTOCOL_UNSPECIFIED, TCP, UDP, SCTP).
-constexpr uint32_t kMaxCompactProtocol = 3;
-constexpr std::array<Protocol, kMaxCompactProtocol + 1> kCompactProtocols = {
+// Compact protocol codes 0..3 (PROTOCOL_UNSPECIFIED, TCP, UDP, SCTP); see
+// ValidCompactPortProtocol.
+constexpr std::array<Protocol, 4> kCompactProtocols = {
     Protocol::kTcp, Protocol::kTcp, Protocol::kUdp, Protocol::kSctp};
 
 size_t AddressWidth(uint32_t family) { return family == 4 ? 4 : 16; }
@@ -61,11 +61,6 @@ IpAddress LoadV6Address(const char* bytes) {
   return IpAddress::V6(LoadBigEndian64(bytes), LoadBigEndian64(bytes + 8));
 }
 
-bool ValidPortProtocol(uint32_t port_protocol) {
-  return (port_protocol & 0xffff) != 0 &&
-         (port_protocol >> 16) <= kMaxCompactProtocol;
-}
-
 // One verdict byte per connection of an IPv6 `block` into `out`.
 void DecideV6Block(const CompiledSnapshot& snapshot,
                    const v1::CompactConnections& block, char* out,
@@ -75,7 +70,7 @@ void DecideV6Block(const CompiledSnapshot& snapshot,
   const uint32_t* port_protocols = block.port_protocols().data();
   const int n = block.port_protocols_size();
   for (int i = 0; i < n; ++i) {
-    if (!ValidPortProtocol(port_protocols[i])) {
+    if (!ValidCompactPortProtocol(port_protocols[i])) {
       out[i] = kDenyByte;
       ++tally->by_reason[static_cast<size_t>(Reason::kInvalid)];
       continue;
