@@ -52,8 +52,11 @@ void internal::PortMatcher::Build(const std::vector<PortSet>& sets) {
   // Code 0 (protocol unspecified) is TCP.
   std::copy_n(classes_.begin() + CodePort(0, Protocol::kTcp), 1 << 16,
               classes_.begin());
-  words_ = (most_classes + 63) / 64;
-  bits_.assign(std::max<size_t>(1, sets.size()) * 4 * words_, 0);
+  words_ = (most_classes + 31) / 32;
+  not_isolated_set_ = static_cast<uint32_t>(sets.size());
+  // Every set's isolated bits are set, those of not_isolated_set_ clear.
+  bits_.assign(sets.size() * 4 * words_, 0xaaaaaaaaaaaaaaaaull);
+  bits_.resize((sets.size() + 1) * 4 * words_, 0);
   for (size_t s = 0; s < sets.size(); ++s) {
     for (int proto = 0; proto < kProtocolCount; ++proto) {
       const std::vector<uint32_t>& starts = edges[proto];
@@ -65,10 +68,10 @@ void internal::PortMatcher::Build(const std::vector<PortSet>& sets) {
                               static_cast<Protocol>(proto))) {
           continue;
         }
-        const uint64_t bit = uint64_t{1} << (c % 64);
-        bits_[((s << 2) | code) * words_ + c / 64] |= bit;
+        const uint64_t bit = uint64_t{kAllowedBit} << (2 * (c % 32));
+        bits_[((s << 2) | code) * words_ + c / 32] |= bit;
         if (proto == static_cast<int>(Protocol::kTcp)) {
-          bits_[(s << 2) * words_ + c / 64] |= bit;  // code 0
+          bits_[(s << 2) * words_ + c / 32] |= bit;  // code 0
         }
       }
     }
@@ -152,7 +155,11 @@ LocateV4(const internal::DecisionKernel& kernel, uint32_t source_ip,
     const internal::V4AddressMap::View& map = kernel.v4_map;
     const uint32_t source = map.ClassOf(source_ip);
     const uint32_t destination = map.ClassOf(destination_ip);
-    const bool loopback = map.IsPod(source) & (source_ip == destination_ip);
+    // A branch, not arithmetic: equal addresses are rare and predicted so.
+    bool loopback = false;
+    if (ABSL_PREDICT_FALSE(source_ip == destination_ip)) {
+      loopback = map.IsPod(source);
+    }
     return kernel.Locate(loopback, map.classes[source],
                          map.classes[destination]);
   } else {
@@ -213,56 +220,89 @@ void DecideV4Loop(const internal::DecisionKernel kernel,
 // the counts so that each connection is read and written once. Invalid
 // connections are decided like any other (code_port masked into range)
 // and then given kInvalidOutcome, so the loops do not branch on the data.
+// With a V4AddressMap, addresses are read in its wire order (no byte
+// swap), and loopback is a rare branch that sets a bit of the stage's
+// mask; the stage's decisions only look at the mask when one is set.
 template <bool kOneWord, bool kMapped, typename Cell>
 void DecideCompactV4Loop(const internal::DecisionKernel kernel,
                          const CompactV4Connections& block, char allow_byte,
                          char deny_byte, char* verdicts, ReasonCounts* counts) {
   constexpr uint32_t kInvalidOutcome = 32;
-  struct OutcomeEffect {
-    char verdict;
-    uint8_t count_shift;  // the reason's byte in a packed counter
-  };
-  std::array<OutcomeEffect, kInvalidOutcome + 1> effects;
-  for (uint32_t i = 0; i < kInvalidOutcome; ++i) {
-    const Decision& d = internal::kDecisionTable[i];
-    effects[i] = {d.allowed ? allow_byte : deny_byte,
-                  static_cast<uint8_t>(8 * static_cast<int>(d.reason))};
+  // Per outcome: its verdict byte, and one in its reason's byte of a
+  // packed counter.
+  std::array<char, kInvalidOutcome + 1> verdict_of;
+  std::array<uint64_t, kInvalidOutcome + 1> count_of;
+  for (uint32_t i = 0; i <= kInvalidOutcome; ++i) {
+    const Decision d = i == kInvalidOutcome ? Decision{false, Reason::kInvalid}
+                                            : internal::kDecisionTable[i];
+    verdict_of[i] = d.allowed ? allow_byte : deny_byte;
+    count_of[i] = uint64_t{1} << (8 * static_cast<int>(d.reason));
   }
-  effects[kInvalidOutcome] = {
-      deny_byte, static_cast<uint8_t>(8 * static_cast<int>(Reason::kInvalid))};
 
-  constexpr size_t kStage = 64;  // fits the packed counters' 8-bit lanes
-  std::array<internal::DecisionKernel::CellIndices, kStage> cells;
+  constexpr size_t kStage = 64;  // the loopback mask's bits; fits the
+                                 // packed counters' 8-bit lanes
+  // Cell indices of the stage, in two arrays: adjacent pairs tempt the
+  // compiler into vector shuffles that cost more than the two adds.
+  std::array<uint32_t, kStage> egress_at, ingress_at;
   const Cell* ingress_cells = kernel.ingress.cells<Cell>();
+  const internal::V4AddressMap::View& map = kernel.v4_map;
   const size_t n = block.count;
   for (size_t start = 0; start < n; start += kStage) {
     const size_t m = std::min(kStage, n - start);
     const char* sources = block.sources + 4 * start;
     const char* destinations = block.destinations + 4 * start;
+    uint64_t loopback = 0;  // bit j: connection j is loopback
     for (size_t j = 0; j < m; ++j) {
-      cells[j] = LocateV4<kMapped>(kernel, LoadBigEndian32(sources + 4 * j),
-                                   LoadBigEndian32(destinations + 4 * j));
-      __builtin_prefetch(&ingress_cells[cells[j].ingress]);
+      if constexpr (kMapped) {
+        const uint32_t source = LoadLittleEndian32(sources + 4 * j);
+        const uint32_t destination = LoadLittleEndian32(destinations + 4 * j);
+        const uint32_t source_class = map.ClassOfWire(source);
+        const internal::TableCoordinates& from = map.classes[source_class];
+        const internal::TableCoordinates& to =
+            map.classes[map.ClassOfWire(destination)];
+        egress_at[j] = from.egress_row_start + to.egress_col;
+        ingress_at[j] = to.ingress_row_start + from.ingress_col;
+        if (ABSL_PREDICT_FALSE(source == destination) &&
+            map.IsPod(source_class)) {
+          loopback |= uint64_t{1} << j;
+        }
+      } else {
+        const internal::DecisionKernel::CellIndices cells =
+            LocateV4<false>(kernel, LoadBigEndian32(sources + 4 * j),
+                            LoadBigEndian32(destinations + 4 * j));
+        egress_at[j] = cells.egress;
+        ingress_at[j] = cells.ingress;
+        loopback |= uint64_t{cells.facts != 0} << j;
+      }
+      __builtin_prefetch(&ingress_cells[ingress_at[j]]);
     }
     const uint32_t* port_protocols = block.port_protocols + start;
     char* out = verdicts + start;
     // One byte per reason, two counters to halve the dependency chain.
     uint64_t packed[2] = {0, 0};
-    const auto decide = [&](size_t j) {
+    const auto decide = [&](size_t j, uint32_t facts) {
       const uint32_t port_protocol = port_protocols[j];
       const bool valid = ValidCompactPortProtocol(port_protocol);
       const uint32_t outcome =
-          kernel.Outcome<kOneWord, Cell>(cells[j], port_protocol & 0x3ffff);
-      const OutcomeEffect& effect = effects[valid ? outcome : kInvalidOutcome];
-      out[j] = effect.verdict;
-      return uint64_t{1} << effect.count_shift;
+          facts | kernel.Outcome<kOneWord, Cell>(egress_at[j], ingress_at[j],
+                                                 port_protocol & 0x3ffff);
+      const uint32_t effect = valid ? outcome : kInvalidOutcome;
+      out[j] = verdict_of[effect];
+      return count_of[effect];
     };
-    size_t j = 0;
-    for (; j + 1 < m; j += 2) {
-      packed[0] += decide(j);
-      packed[1] += decide(j + 1);
+    if (ABSL_PREDICT_TRUE(loopback == 0)) {
+      size_t j = 0;
+      for (; j + 1 < m; j += 2) {
+        packed[0] += decide(j, 0);
+        packed[1] += decide(j + 1, 0);
+      }
+      if (j < m) packed[0] += decide(j, 0);
+    } else {
+      for (size_t j = 0; j < m; ++j) {
+        packed[j & 1] += decide(j, static_cast<uint32_t>((loopback >> j) & 1) *
+                                       internal::kLoopbackBit);
+      }
     }
-    if (j < m) packed[0] += decide(j);
     for (size_t r = 0; r < kReasonCount; ++r) {
       (*counts)[r] +=
           ((packed[0] >> (8 * r)) & 0xff) + ((packed[1] >> (8 * r)) & 0xff);

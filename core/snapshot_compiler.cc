@@ -71,20 +71,24 @@ class SnapshotCompiler {
     BuildEndpoints();
     FillTable(kIngress, out_.ingress_);
     FillTable(kEgress, out_.egress_);
-    if (port_sets_.size() > std::numeric_limits<internal::PortSetId>::max()) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("the policies produce ", port_sets_.size(),
-                       " distinct port sets; at most 65535 are supported"));
+    // The matcher adds one set: the ids must fit the cells with it.
+    constexpr size_t kMaxPortSets =
+        std::numeric_limits<internal::PortSetId>::max();
+    if (port_sets_.size() > kMaxPortSets) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the policies produce ", port_sets_.size(),
+          " distinct port sets; at most ", kMaxPortSets, " are supported"));
     }
     StoreCells();
     MergeIdenticalRowsAndColumns();
     if (absl::Status status = CheckTableSizes(); !status.ok()) return status;
-    if (port_sets_.size() <= 256) {
+    out_.port_matcher_.Build(port_sets_);
+    MarkNotIsolatedRows(out_.port_matcher_.not_isolated_set());
+    if (out_.port_matcher_.not_isolated_set() <= 255) {
       out_.ingress_.Narrow();
       out_.egress_.Narrow();
     }
     BuildV4Indexes();
-    out_.port_matcher_.Build(port_sets_);
     out_.port_sets_ = std::move(port_sets_);
     RecordSelections();
     FinishStats();
@@ -450,6 +454,15 @@ class SnapshotCompiler {
       DirectionTable& table = Table(dir);
       table.cells.assign(wide_cells_[dir].begin(), wide_cells_[dir].end());
       wide_cells_[dir] = {};
+    }
+  }
+
+  // Row 0 of each table: see PortMatcher.
+  void MarkNotIsolatedRows(uint32_t not_isolated_set) {
+    for (int dir : {kIngress, kEgress}) {
+      DirectionTable& table = Table(dir);
+      std::fill_n(table.cells.begin(), table.cols,
+                  static_cast<internal::PortSetId>(not_isolated_set));
     }
   }
 

@@ -65,48 +65,49 @@ struct DecisionKernel {
     return v4_external.Find(ip);
   }
 
-  // The first half of a decision: where the two cells are, and what is
-  // known before reading them. Apart so that batch loops can run it ahead
-  // of Finish and prefetch the cells.
+  // The first half of a decision: where the two cells are, and whether
+  // it is loopback. Apart so that batch loops can run it ahead of Finish
+  // and prefetch the cells.
   struct CellIndices {
     uint32_t egress;   // into egress's cells: row start + column
     uint32_t ingress;  // into ingress's cells
-    uint32_t facts;    // kLoopbackBit | k*IsolatedBit
+    uint32_t facts;    // kLoopbackBit or 0
   };
   static CellIndices Locate(bool loopback, const TableCoordinates& source,
                             const TableCoordinates& destination) {
-    const bool egress_isolated = source.egress_row_start != kNotIsolatedRow;
-    const bool ingress_isolated =
-        destination.ingress_row_start != kNotIsolatedRow;
-    return {
-        source.egress_row_start + destination.egress_col,
-        destination.ingress_row_start + source.ingress_col,
-        static_cast<uint32_t>((loopback ? kLoopbackBit : 0) |
-                              (egress_isolated ? kEgressIsolatedBit : 0) |
-                              (ingress_isolated ? kIngressIsolatedBit : 0))};
+    return {source.egress_row_start + destination.egress_col,
+            destination.ingress_row_start + source.ingress_col,
+            loopback ? static_cast<uint32_t>(kLoopbackBit) : 0u};
   }
 
-  // Reads both cells unconditionally (row 0 exists and allows nothing):
-  // with a realistic mix of isolated and open pods, branching on
-  // isolation mispredicts often enough to cost more than the extra load.
-  // Returns the index into kDecisionTable. kOneWord: ports.words == 1 (see
-  // PortMatcher::View::Allows). Cell: the tables' cell type (see
+  // The index into kDecisionTable, loopback apart (callers add facts),
+  // from the cells at `egress_cell` and `ingress_cell`. Reads both
+  // unconditionally: row 0 holds the not-isolated port set (see
+  // PortMatcher), so each direction's isolated and allowed bits come from
+  // one shift, in kDecisionTable's order. kOneWord: ports.words == 1 (see
+  // PortMatcher::View). Cell: the tables' cell type (see
   // DirectionTable::View). `code_port`: see PortMatcher.
   template <bool kOneWord, typename Cell>
-  uint32_t Outcome(const CellIndices& cells, uint32_t code_port) const {
-    const bool egress_allowed =
-        ports.Allows<kOneWord>(egress.cells<Cell>()[cells.egress], code_port);
-    const bool ingress_allowed =
-        ports.Allows<kOneWord>(ingress.cells<Cell>()[cells.ingress], code_port);
-    return cells.facts | (egress_allowed ? kEgressAllowedBit : 0) |
-           (ingress_allowed ? kIngressAllowedBit : 0);
+  uint32_t Outcome(uint32_t egress_cell, uint32_t ingress_cell,
+                   uint32_t code_port) const {
+    static_assert(PortMatcher::kIsolatedBit << 2 == kEgressIsolatedBit &&
+                  PortMatcher::kAllowedBit << 2 == kEgressAllowedBit &&
+                  PortMatcher::kIsolatedBit == kIngressIsolatedBit &&
+                  PortMatcher::kAllowedBit == kIngressAllowedBit);
+    const uint32_t egress_bits =
+        ports.Match<kOneWord>(egress.cells<Cell>()[egress_cell], code_port);
+    const uint32_t ingress_bits =
+        ports.Match<kOneWord>(ingress.cells<Cell>()[ingress_cell], code_port);
+    return egress_bits << 2 | ingress_bits;
   }
 
   template <bool kOneWord, typename Cell>
   Decision Finish(const CellIndices& cells, uint16_t port,
                   Protocol protocol) const {
-    return kDecisionTable[Outcome<kOneWord, Cell>(
-        cells, PortMatcher::CodePort(port, protocol))];
+    return kDecisionTable[cells.facts |
+                          Outcome<kOneWord, Cell>(
+                              cells.egress, cells.ingress,
+                              PortMatcher::CodePort(port, protocol))];
   }
 
   template <bool kOneWord, typename Cell>

@@ -85,12 +85,21 @@ struct PortSet {
 // shift, whatever the ranges look like, so its cost does not depend on the
 // outcome.
 //
+// Each class has two bits, so that one shift yields both facts a decision
+// needs about a direction: kAllowedBit (the port is in the set) and
+// kIsolatedBit, set for every class of every port set. The matcher adds
+// one set after those it was built from, not_isolated_set(), whose bits are
+// all clear: the cells of the tables' row 0 ("not isolated") hold it, so
+// isolation needs no test of the row.
+//
 // Ports are given as "code ports", port | code << 16, where code is the
 // compact protocol code of the wire protocol (CompactV4Connections): 0 and
 // 1 TCP, 2 UDP, 3 SCTP. Batches of that form index the tables with the
 // word they were sent, unconverted.
 class PortMatcher {
  public:
+  static constexpr uint32_t kAllowedBit = 1, kIsolatedBit = 2;
+
   static constexpr uint32_t CodePort(uint16_t port, Protocol protocol) {
     return (static_cast<uint32_t>(protocol) + 1) << 16 | port;
   }
@@ -98,24 +107,28 @@ class PortMatcher {
   // The matcher's arrays, for loops that keep them in registers.
   struct View {
     const uint16_t* classes;  // [code port] -> class within the protocol
-    const uint64_t* bits;     // [((set << 2) | code) * words + class / 64]
+    const uint64_t* bits;     // [((set << 2) | code) * words + class / 32]
     size_t words;
 
-    // kOneWord: the caller checked words == 1 (at most 64 classes per
+    // kIsolatedBit | kAllowedBit, as they hold for `code_port` and `set`.
+    // kOneWord: the caller checked words == 1 (at most 32 classes per
     // protocol), which saves the index arithmetic. `code_port` below
     // 4 << 16.
     template <bool kOneWord = false>
-    bool Allows(uint32_t set, uint32_t code_port) const {
-      const uint32_t port_class = classes[code_port];
+    uint32_t Match(uint32_t set, uint32_t code_port) const {
+      const uint32_t slot = 2 * uint32_t{classes[code_port]};
       const size_t bitset = size_t{set} << 2 | code_port >> 16;
       const uint64_t word =
-          kOneWord ? bits[bitset] : bits[bitset * words + (port_class >> 6)];
-      return (word >> (port_class & 63)) & 1;
+          kOneWord ? bits[bitset] : bits[bitset * words + (slot >> 6)];
+      return (word >> (slot & 63)) & 3;
     }
   };
 
+  // `sets` are the compiler's, ids 0 to size - 1; not_isolated_set() is
+  // then sets.size().
   void Build(const std::vector<PortSet>& sets);
 
+  uint32_t not_isolated_set() const { return not_isolated_set_; }
   View view() const { return {classes_.data(), bits_.data(), words_}; }
 
   size_t memory_bytes() const;
@@ -126,17 +139,20 @@ class PortMatcher {
   std::vector<uint16_t> classes_ = std::vector<uint16_t>(4 << 16);
   size_t words_ = 1;  // 64-bit words per (set, code) bitset
   std::vector<uint64_t> bits_ = std::vector<uint64_t>(4, 0);
+  uint32_t not_isolated_set_ = 0;
 };
 
 // Cells hold port-set ids; 65,535 distinct port sets is far beyond any
-// real cluster (the compiler refuses more).
+// real cluster (the compiler refuses more, counting the matcher's
+// not-isolated set).
 using PortSetId = uint16_t;
 
-// rows x cols port-set ids, row-major. Row 0 (not isolated) is all
-// kNoPorts, so a decision may read it without a branch. Once compiled, the
-// ids are kept as bytes when they all fit (at most 256 port sets, which is
-// the common case): the ingress table is the largest thing a decision
-// reads at random, and halving it keeps more of it in cache.
+// rows x cols port-set ids, row-major. Row 0 (not isolated) holds the
+// PortMatcher's not-isolated set in every cell, so a decision reads it
+// without a branch. Once compiled, the ids are kept as bytes when they all
+// fit (at most 256 port sets with that one, the common case): the ingress table
+// is the largest thing a decision reads at random, and halving it keeps more of
+// it in cache.
 struct DirectionTable {
   // The table's cells, for loops that keep them in registers. Exactly one
   // of the pointers is set.

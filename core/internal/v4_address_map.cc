@@ -14,6 +14,10 @@ namespace {
 constexpr uint32_t kBlock = 256;
 constexpr size_t kTopEntries = size_t{1} << 16;
 
+// Where the /16 whose addresses start with `high` (host order) sits in the
+// top level: see V4AddressMap::View.
+size_t TopIndex(uint32_t high) { return (high >> 8) | ((high & 0xff) << 8); }
+
 // The class of every address, pods over external ranges, read in
 // increasing address order: the cursors only move forward, so building the
 // whole tree is linear in blocks, pods and ranges.
@@ -123,7 +127,7 @@ bool V4AddressMap::Build(
     const uint32_t first = t << 16;
     uint32_t class_id;
     if (addresses.Uniform(first, first | 0xffff, &class_id)) {
-      top_[t] = uniform_middle_of(class_id);
+      top_[TopIndex(t)] = uniform_middle_of(class_id);
     } else {
       const size_t middle = middle_.size();
       middle_.resize(middle + kBlock);
@@ -138,7 +142,7 @@ bool V4AddressMap::Build(
           middle_[middle + u] = static_cast<uint32_t>(leaf);
         }
       }
-      top_[t] = static_cast<uint32_t>(middle);
+      top_[TopIndex(t)] = static_cast<uint32_t>(middle);
     }
     if (bytes() > max_bytes) {
       *this = V4AddressMap();

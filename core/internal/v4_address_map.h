@@ -26,15 +26,23 @@ class V4AddressMap {
   // The map's arrays, for loops that keep them in registers. Valid while
   // the map lives.
   struct View {
-    const uint32_t* top;     // [ip >> 16] -> first entry of a middle block
-    const uint32_t* middle;  // [block + (ip >> 8 & 0xff)] -> first leaf entry
-    const uint32_t* leaves;  // [block + (ip & 0xff)] -> class
+    // Indexed by the address as it lies in memory in network byte order,
+    // loaded as a little-endian word w (first octet in its low byte), so
+    // that batches of addresses off the wire need no byte swap:
+    const uint32_t* top;     // [w & 0xffff] -> first entry of a middle block
+    const uint32_t* middle;  // [block + (w >> 16 & 0xff)] -> first leaf
+    const uint32_t* leaves;  // [block + (w >> 24)] -> class
     const TableCoordinates* classes;
     uint32_t pod_classes;  // classes below this are pods' addresses
 
-    uint32_t ClassOf(uint32_t ip) const {
-      return leaves[middle[top[ip >> 16] + ((ip >> 8) & 0xff)] + (ip & 0xff)];
+    // `wire`: see above.
+    uint32_t ClassOfWire(uint32_t wire) const {
+      return leaves[middle[top[wire & 0xffff] + ((wire >> 16) & 0xff)] +
+                    (wire >> 24)];
     }
+    // `ip` in host order.
+    uint32_t ClassOf(uint32_t ip) const { return ClassOfWire(ToWire(ip)); }
+    static uint32_t ToWire(uint32_t ip) { return __builtin_bswap32(ip); }
     bool IsPod(uint32_t class_id) const { return class_id < pod_classes; }
   };
 

@@ -705,11 +705,16 @@ TEST_F(SnapshotTest, CompactBlockDecidesLikeDecideAndCountsReasons) {
   EXPECT_EQ(counts, expected_counts);
 }
 
-// More than 256 port sets: cells stay two bytes wide.
-TEST_F(SnapshotTest, ManyPortSetsKeepTwoByteCells) {
+// One ingress policy, and so one port set, per pod: decisions read cells
+// of both widths, and row 0 (the not-isolated set, whose id is one past
+// the compiler's sets) on the egress side.
+class PortSetCountTest : public SnapshotTest,
+                         public ::testing::WithParamInterface<int> {};
+
+TEST_P(PortSetCountTest, DecidesAtEveryCellWidth) {
+  const int pods = GetParam();
   std::string yaml = NamespaceYaml("m");
-  constexpr int kPods = 300;
-  for (int i = 0; i < kPods; ++i) {
+  for (int i = 0; i < pods; ++i) {
     const std::string app = absl::StrCat("p", i);
     absl::StrAppend(
         &yaml,
@@ -721,8 +726,9 @@ TEST_F(SnapshotTest, ManyPortSetsKeepTwoByteCells) {
                                 "}]\n")));
   }
   BuildRaw(yaml);
-  ASSERT_GT(snap_->stats().port_sets, 256u);
-  for (int i = 0; i < kPods; i += 7) {
+  // The empty set, and one per pod.
+  ASSERT_EQ(snap_->stats().port_sets, static_cast<size_t>(pods) + 1);
+  for (int i = 0; i < pods; i += 7) {
     const std::string pod = absl::StrCat("10.9.", i / 200, ".", i % 200 + 1);
     EXPECT_EQ(D("192.0.2.1", pod, 1000 + i), kByPolicy) << i;
     EXPECT_EQ(D("192.0.2.1", pod, 1001 + i), kDeniedIngress) << i;
@@ -730,6 +736,11 @@ TEST_F(SnapshotTest, ManyPortSetsKeepTwoByteCells) {
         << i;
   }
 }
+
+// 254 pods: 255 sets, the not-isolated one is 255 and cells are bytes; 255
+// pods: it is 256 and cells are two bytes wide.
+INSTANTIATE_TEST_SUITE_P(AroundOneByteCells, PortSetCountTest,
+                         ::testing::Values(254, 255, 300));
 
 // Without the IPv4 address map (as when pod addresses are too scattered
 // for it), the batch path looks addresses up in the hash index and the
