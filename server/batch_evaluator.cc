@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -154,19 +155,24 @@ void StoreEndpoint(const ParsedEndpoint& parsed, Endpoint* out) {
 // after the last Evaluate().
 class FriendlyEvaluator {
  public:
+  // `count`: the batch's connections. Short batches decide IPv4 pairs one
+  // by one: holding them pays off only when there are many.
   FriendlyEvaluator(const CompiledSnapshot& snapshot, bool explain,
-                    DecisionTally* tally)
-      : snapshot_(snapshot), explain_(explain), tally_(tally) {}
+                    size_t count, DecisionTally* tally)
+      : snapshot_(snapshot),
+        explain_(explain),
+        tally_(tally),
+        pending_(count >= kMinHeld && !explain ? std::make_unique<Pending>()
+                                               : nullptr) {}
 
   // Decides the held IPv4 pairs.
   void Flush() {
-    const size_t n = pending_count_;
-    snapshot_.DecideV4(absl::MakeConstSpan(pending_.data(), n),
-                       absl::MakeSpan(pending_decisions_.data(), n));
-    for (size_t i = 0; i < n; ++i) {
-      Valid(pending_decisions_[i], pending_outputs_[i]);
-    }
-    pending_count_ = 0;
+    if (pending_ == nullptr) return;
+    Pending& p = *pending_;
+    snapshot_.DecideV4(absl::MakeConstSpan(p.connections.data(), p.count),
+                       absl::MakeSpan(p.decisions.data(), p.count));
+    for (size_t i = 0; i < p.count; ++i) Valid(p.decisions[i], p.outputs[i]);
+    p.count = 0;
   }
 
   void Evaluate(const v1::Connection& connection, v1::Decision* out) {
@@ -194,11 +200,13 @@ class FriendlyEvaluator {
     }
     const uint16_t port = static_cast<uint16_t>(connection.port());
     if (source.ip && destination.ip && !explain_) {
-      if (source.ip->is_v4() && destination.ip->is_v4()) {
-        pending_[pending_count_] = {source.ip->v4(), destination.ip->v4(), port,
-                                    *protocol};
-        pending_outputs_[pending_count_] = out;
-        if (++pending_count_ == kPendingMax) Flush();
+      if (pending_ != nullptr && source.ip->is_v4() &&
+          destination.ip->is_v4()) {
+        Pending& p = *pending_;
+        p.connections[p.count] = {source.ip->v4(), destination.ip->v4(), port,
+                                  *protocol};
+        p.outputs[p.count] = out;
+        if (++p.count == kPendingMax) Flush();
         return;
       }
       return Valid(
@@ -238,18 +246,23 @@ class FriendlyEvaluator {
     ++tally_->by_reason[static_cast<size_t>(Reason::kInvalid)];
   }
 
+  static constexpr size_t kMinHeld = 16;
   static constexpr size_t kPendingMax = 256;
+
+  // IPv4 pairs not decided yet, and where their decisions go (elements of
+  // a RepeatedPtrField keep their addresses as it grows).
+  struct Pending {
+    std::array<V4Connection, kPendingMax> connections;
+    std::array<Decision, kPendingMax> decisions;
+    std::array<v1::Decision*, kPendingMax> outputs;
+    size_t count = 0;
+  };
 
   const CompiledSnapshot& snapshot_;
   const bool explain_;
   DecisionTally* const tally_;
   Connection scratch_;  // reused for pod references and explanations
-  // IPv4 pairs not decided yet, and where their decisions go (elements of
-  // a RepeatedPtrField keep their addresses as it grows).
-  std::array<V4Connection, kPendingMax> pending_;
-  std::array<Decision, kPendingMax> pending_decisions_;
-  std::array<v1::Decision*, kPendingMax> pending_outputs_;
-  size_t pending_count_ = 0;
+  const std::unique_ptr<Pending> pending_;  // null: decide pairs at once
 };
 
 std::string RetainedRange(absl::Span<const PublishedSnapshot> retained) {
@@ -293,7 +306,8 @@ absl::Status EvaluateBatch(const SnapshotStore& store,
   tally->batch_size += total;
 
   if (friendly_count > 0) {
-    FriendlyEvaluator evaluator(snapshot, request.explain(), tally);
+    FriendlyEvaluator evaluator(snapshot, request.explain(), friendly_count,
+                                tally);
     auto* decisions = response->mutable_decisions();
     decisions->Reserve(static_cast<int>(friendly_count));
     for (const v1::Connection& connection : request.connections()) {

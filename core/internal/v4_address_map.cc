@@ -41,18 +41,19 @@ class AddressClasses {
   }
 
   // The classes of the kBlock addresses from `first` into `out`.
-  void Fill(uint32_t first, uint32_t* out) {
+  void Fill(uint32_t first, V4AddressMap::ClassId* out) {
     Seek(first);
     size_t range = range_;
     for (uint32_t j = 0; j < kBlock; ++j) {
       while (range + 1 < starts_.size() && starts_[range + 1] <= first + j) {
         ++range;
       }
-      out[j] = range_classes_[range];
+      out[j] = static_cast<V4AddressMap::ClassId>(range_classes_[range]);
     }
     const uint32_t last = first + (kBlock - 1);
     for (size_t p = pod_; p < pods_.size() && pods_[p].first <= last; ++p) {
-      out[pods_[p].first - first] = pods_[p].second;
+      out[pods_[p].first - first] =
+          static_cast<V4AddressMap::ClassId>(pods_[p].second);
     }
   }
 
@@ -100,11 +101,18 @@ bool V4AddressMap::Build(
   for (const TableCoordinates& coordinates : external_coordinates) {
     range_classes.push_back(class_of(coordinates));
   }
+  // Leaves hold class ids in ClassId: past that, the hash index serves.
+  if (classes_.size() > kMaxClasses) {
+    *this = V4AddressMap();
+    return false;
+  }
 
   absl::flat_hash_map<uint32_t, uint32_t> uniform_leaf, uniform_middle;
   const auto uniform_leaf_of = [&](uint32_t class_id) {
     auto [it, inserted] = uniform_leaf.try_emplace(class_id, leaves_.size());
-    if (inserted) leaves_.insert(leaves_.end(), kBlock, class_id);
+    if (inserted) {
+      leaves_.insert(leaves_.end(), kBlock, static_cast<ClassId>(class_id));
+    }
     return it->second;
   };
   const auto uniform_middle_of = [&](uint32_t class_id) {
@@ -117,7 +125,8 @@ bool V4AddressMap::Build(
     return start;
   };
   const auto bytes = [&] {
-    return (kTopEntries + middle_.size() + leaves_.size()) * sizeof(uint32_t) +
+    return (kTopEntries + middle_.size()) * sizeof(uint32_t) +
+           leaves_.size() * sizeof(ClassId) +
            classes_.size() * sizeof(TableCoordinates);
   };
 

@@ -23,6 +23,11 @@ namespace netpol::internal {
 
 class V4AddressMap {
  public:
+  // Leaves hold classes as 16 bits: half the bytes of the table read at
+  // random, per address, in batches.
+  using ClassId = uint16_t;
+  static constexpr size_t kMaxClasses = size_t{1} << 16;
+
   // The map's arrays, for loops that keep them in registers. Valid while
   // the map lives.
   struct View {
@@ -31,7 +36,7 @@ class V4AddressMap {
     // that batches of addresses off the wire need no byte swap:
     const uint32_t* top;     // [w & 0xffff] -> first entry of a middle block
     const uint32_t* middle;  // [block + (w >> 16 & 0xff)] -> first leaf
-    const uint32_t* leaves;  // [block + (w >> 24)] -> class
+    const ClassId* leaves;   // [block + (w >> 24)] -> class
     const TableCoordinates* classes;
     uint32_t pod_classes;  // classes below this are pods' addresses
 
@@ -62,15 +67,15 @@ class V4AddressMap {
             pod_classes_};
   }
   size_t memory_bytes() const {
-    return (top_.capacity() + middle_.capacity() + leaves_.capacity()) *
-               sizeof(uint32_t) +
+    return (top_.capacity() + middle_.capacity()) * sizeof(uint32_t) +
+           leaves_.capacity() * sizeof(ClassId) +
            classes_.capacity() * sizeof(TableCoordinates);
   }
 
  private:
   std::vector<uint32_t> top_;
   std::vector<uint32_t> middle_;
-  std::vector<uint32_t> leaves_;
+  std::vector<ClassId> leaves_;
   std::vector<TableCoordinates> classes_;
   uint32_t pod_classes_ = 0;
 };
