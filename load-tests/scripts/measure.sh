@@ -19,7 +19,7 @@
 # netpol-floor-server and netpol-gen-cluster; WORK (BUILD_DIR/measure) for
 # the cluster, one JSON per run, results.md; DURATION (5s) and WARMUP (1s)
 # per run; REPEAT (1) runs of every pair, floor and netpol-pdp alternating,
-# the table showing medians; NAMESPACES/PODS/POLICIES/SEED (100/10000/2000/1); ALLOW_RATIO
+# the table showing medians and the median of the pairs' ratios; NAMESPACES/PODS/POLICIES/SEED (100/10000/2000/1); ALLOW_RATIO
 # (unset: the generated queries' natural mix); VERIFY=1 checks every verdict
 # of netpol-pdp against the offline evaluation.
 #
@@ -83,18 +83,36 @@ values = [eval(sys.argv[2], {}, json.load(open(f)))
 print(round(statistics.median(values), 2))' "$WORK/$1" "$2"
 }
 
+# paired_ratios OURS THEIRS EXPR: EXPR of OURS over EXPR of THEIRS for each
+# repetition (run back to back, so both saw the same machine), then their
+# median. Prints "MEDIAN<TAB>R1 R2 ...".
+paired_ratios() {
+  /usr/bin/python3 -c 'import json,statistics,sys
+work, ours, theirs, expr, repeat = sys.argv[1:6]
+ratios = []
+for r in range(1, int(repeat) + 1):
+    a = eval(expr, {}, json.load(open(f"{work}/{ours}.r{r}.json")))
+    b = eval(expr, {}, json.load(open(f"{work}/{theirs}.r{r}.json")))
+    ratios.append(a / b if b else 0)
+print("%.2f\t%s" % (statistics.median(ratios),
+                    " ".join("%.2f" % x for x in ratios)))' \
+    "$WORK" "$1" "$2" "$3" "$REPEAT"
+}
+
 # row SCENARIO FIGURE PDP_RUN FLOOR_RUN EXPR TARGET: a table row comparing
-# EXPR of both runs (FLOOR_RUN may be "-").
+# EXPR of both runs (FLOOR_RUN may be "-"): the medians of each, and the
+# median of the ratios of the pairs run back to back, which moves less
+# with the machine's load than the ratio of the medians.
 row() {
   local scenario=$1 figure=$2 pdp=$3 floor=$4 expr=$5 target=$6
-  local ours theirs=- ratio=-
+  local ours theirs=- ratio=- pairs=-
   ours=$(field "$pdp" "$expr")
   if [[ $floor != - ]]; then
     theirs=$(field "$floor" "$expr")
-    ratio=$(/usr/bin/python3 -c "print('%.2f' % ($ours / $theirs if $theirs else 0))")
+    IFS=$'\t' read -r ratio pairs < <(paired_ratios "$pdp" "$floor" "$expr")
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$figure" "$ours" \
-    "$theirs" "$ratio" "$target" "$(cat "$WORK/$pdp.load")" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$figure" \
+    "$ours" "$theirs" "$ratio" "$pairs" "$target" "$(cat "$WORK/$pdp.load")" \
     "$(cat "$WORK/$pdp.cmd")" >>"$WORK/rows.tsv"
 }
 
@@ -165,8 +183,8 @@ for scenario in "${scenarios[@]}"; do
 done
 
 {
-  echo "| scenario | figure | netpol-pdp | floor | ratio | target | load avg | command |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| scenario | figure | netpol-pdp | floor | ratio | ratio per pair | target | load avg | command |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   while IFS=$'\t' read -r -a f; do
     printf '| %s |' "${f[@]}"
     echo
