@@ -28,7 +28,7 @@ struct CompileOptions {
   // cluster.
   bool ipblock_matches_pods = true;
   // Memory allowed for the IPv4 address map that makes batch decisions
-  // branch-free (about 1 KiB per /24 holding pods, plus 256 KiB). Above it,
+  // branch-free (512 bytes per /24 holding pods, plus 256 KiB). Above it,
   // as with pod addresses scattered over many /24s, IPv4 look-ups use the
   // hash index instead; 0 always does.
   size_t max_v4_address_map_bytes = size_t{64} << 20;

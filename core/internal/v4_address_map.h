@@ -9,8 +9,9 @@
 // external, where a hash index needs a probe loop and external addresses a
 // search of the ranges. Blocks in which every address has the same class
 // are shared, so the tree costs its 256 KiB top level (only the lines of
-// /16s in use get cached) plus 1 KiB per /16 and per /24 that mixes classes:
-// with pod addresses handed out per node, about 1 KiB per node.
+// /16s in use get cached) plus 1 KiB per /16 and 512 bytes per /24 that
+// mixes classes: with pod addresses handed out per node, about 512 bytes
+// per node.
 
 #include <cstddef>
 #include <cstdint>
@@ -54,7 +55,8 @@ class V4AddressMap {
   // Maps each address of `pods` (unique) to its coordinates and every other
   // address to those of the range of `external_starts` (sorted, the first
   // 0) holding it. Returns false, leaving the map empty, when the tree
-  // would take more than `max_bytes`: addresses scattered over many /24s.
+  // would take more than `max_bytes` (addresses scattered over many /24s)
+  // or there are more than kMaxClasses distinct coordinates.
   bool Build(const std::vector<std::pair<uint32_t, EndpointEntry>>& pods,
              const std::vector<uint32_t>& external_starts,
              const std::vector<TableCoordinates>& external_coordinates,
