@@ -30,12 +30,7 @@ inline uint64_t LoadBigEndian64(const void* bytes) {
 }
 
 inline uint32_t LoadLittleEndian32(const void* bytes) {
-  uint32_t value;
-  std::memcpy(&value, bytes, sizeof(value));
-  if constexpr (std::endian::native == std::endian::big) {
-    value = __builtin_bswap32(value);
-  }
-  return value;
+  return __builtin_bswap32(LoadBigEndian32(bytes));  // folds to a plain load
 }
 
 }  // namespace netpol
