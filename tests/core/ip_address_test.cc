@@ -1,6 +1,9 @@
 #include "core/ip_address.h"
 
+#include <arpa/inet.h>
+
 #include <optional>
+#include <random>
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
@@ -99,6 +102,31 @@ TEST(IpAddressTest, DottedQuadIsStrict) {
   EXPECT_EQ(Ip("255.255.255.255").v4(), 0xFFFFFFFFu);
   EXPECT_EQ(Ip("10.0.100.7").v4(), 0x0A006407u);
   EXPECT_EQ(Ip("192.0.2.10").v4(), 0xC000020Au);
+}
+
+// Parse against glibc's inet_pton (AF_INET) on random strings made mostly
+// of digits and dots, so that most are near misses of an address.
+TEST(IpAddressTest, DottedQuadAgreesWithInetPton) {
+  std::mt19937 rng(20261128);
+  constexpr std::string_view kCommon = "0123456789.....";
+  constexpr std::string_view kRare = " -+x/\n";
+  int accepted = 0;
+  for (int i = 0; i < 300000; ++i) {
+    std::string text(rng() % 18, '0');
+    for (char& c : text) {
+      c = rng() % 50 == 0 ? kRare[rng() % kRare.size()]
+                          : kCommon[rng() % kCommon.size()];
+    }
+    in_addr expected;
+    const bool valid = inet_pton(AF_INET, text.c_str(), &expected) == 1;
+    const std::optional<IpAddress> parsed = IpAddress::Parse(text);
+    ASSERT_EQ(parsed.has_value(), valid) << "'" << text << "'";
+    if (valid) {
+      ++accepted;
+      EXPECT_EQ(parsed->v4(), ntohl(expected.s_addr)) << "'" << text << "'";
+    }
+  }
+  EXPECT_GT(accepted, 500);  // the strings did reach valid addresses
 }
 
 TEST(IpAddressTest, ToStringIsCanonical) {
