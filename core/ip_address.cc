@@ -60,11 +60,11 @@ std::optional<uint32_t> ParseDottedQuad(std::string_view text) {
 }  // namespace
 
 std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
-  if (text.find(':') == std::string_view::npos) {
-    std::optional<uint32_t> v4 = ParseDottedQuad(text);
-    if (!v4) return std::nullopt;
+  // Dotted quads first: they never hold a ':', and most addresses are.
+  if (const std::optional<uint32_t> v4 = ParseDottedQuad(text)) {
     return V4(*v4);
   }
+  if (text.find(':') == std::string_view::npos) return std::nullopt;
   // inet_pton reads a C string: an embedded NUL would hide a suffix.
   if (text.size() > INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos) {
     return std::nullopt;
