@@ -219,10 +219,10 @@ void DecideV4Loop(const internal::DecisionKernel kernel,
 // DecideV4Loop for the compact layout, fused with the verdict bytes and
 // the counts so that each connection is read and written once. Invalid
 // connections are decided like any other (code_port masked into range)
-// and then given kInvalidOutcome, so the loops do not branch on the data.
-// With a V4AddressMap, addresses are read in its wire order (no byte
-// swap), and loopback is a rare branch that sets a bit of the stage's
-// mask; the stage's decisions only look at the mask when one is set.
+// and then given kInvalidOutcome. With a V4AddressMap, addresses are read in
+// its wire order (no byte swap), and loopback is a rare branch that sets a bit
+// of the stage's mask; the stage's decisions only look at the mask when one is
+// set.
 template <bool kOneWord, bool kMapped, typename Cell>
 void DecideCompactV4Loop(const internal::DecisionKernel kernel,
                          const CompactV4Connections& block, char allow_byte,
