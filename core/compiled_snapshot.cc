@@ -146,22 +146,33 @@ namespace {
 // The cells of one IPv4 connection. A pod has one IPv4 address (the
 // compiler checks), so such a connection is loopback exactly when both
 // addresses are one pod's. Always inlined: the batch loop must keep the
-// kernel in registers. kMapped: the snapshot has a V4AddressMap.
+// kernel in registers.
+//
+// With a V4AddressMap, from the addresses in its wire order (see
+// V4AddressMap::View), as compact blocks carry them.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline internal::DecisionKernel::CellIndices
+LocateMappedV4(const internal::DecisionKernel& kernel, uint32_t source_wire,
+               uint32_t destination_wire) {
+  const internal::V4AddressMap::View& map = kernel.v4_map;
+  const uint32_t source = map.ClassOfWire(source_wire);
+  const uint32_t destination = map.ClassOfWire(destination_wire);
+  // A branch, not arithmetic: equal addresses are rare and predicted so.
+  bool loopback = false;
+  if (ABSL_PREDICT_FALSE(source_wire == destination_wire)) {
+    loopback = map.IsPod(source);
+  }
+  return kernel.Locate(loopback, map.classes[source], map.classes[destination]);
+}
+
+// From addresses in host order. kMapped: the snapshot has a V4AddressMap.
 template <bool kMapped>
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline internal::DecisionKernel::CellIndices
 LocateV4(const internal::DecisionKernel& kernel, uint32_t source_ip,
          uint32_t destination_ip) {
   if constexpr (kMapped) {
-    const internal::V4AddressMap::View& map = kernel.v4_map;
-    const uint32_t source = map.ClassOf(source_ip);
-    const uint32_t destination = map.ClassOf(destination_ip);
-    // A branch, not arithmetic: equal addresses are rare and predicted so.
-    bool loopback = false;
-    if (ABSL_PREDICT_FALSE(source_ip == destination_ip)) {
-      loopback = map.IsPod(source);
-    }
-    return kernel.Locate(loopback, map.classes[source],
-                         map.classes[destination]);
+    return LocateMappedV4(kernel,
+                          internal::V4AddressMap::View::ToWire(source_ip),
+                          internal::V4AddressMap::View::ToWire(destination_ip));
   } else {
     const internal::TableCoordinates* source = kernel.v4_pods.Find(source_ip);
     const bool loopback = (source != nullptr) & (source_ip == destination_ip);
@@ -219,10 +230,9 @@ void DecideV4Loop(const internal::DecisionKernel kernel,
 // DecideV4Loop for the compact layout, fused with the verdict bytes and
 // the counts so that each connection is read and written once. Invalid
 // connections are decided like any other (code_port masked into range)
-// and then given kInvalidOutcome. With a V4AddressMap, addresses are read in
-// its wire order (no byte swap), and loopback is a rare branch that sets a bit
-// of the stage's mask; the stage's decisions only look at the mask when one is
-// set.
+// and then given kInvalidOutcome. With a V4AddressMap, addresses are read
+// in its wire order (no byte swap). The stage keeps a mask of its loopback
+// connections, and its decisions look at the mask only when a bit is set.
 template <bool kOneWord, bool kMapped, typename Cell>
 void DecideCompactV4Loop(const internal::DecisionKernel kernel,
                          const CompactV4Connections& block, char allow_byte,
@@ -245,7 +255,6 @@ void DecideCompactV4Loop(const internal::DecisionKernel kernel,
   // compiler into vector shuffles that cost more than the two adds.
   std::array<uint32_t, kStage> egress_at, ingress_at;
   const Cell* ingress_cells = kernel.ingress.cells<Cell>();
-  const internal::V4AddressMap::View& map = kernel.v4_map;
   const size_t n = block.count;
   for (size_t start = 0; start < n; start += kStage) {
     const size_t m = std::min(kStage, n - start);
@@ -253,27 +262,17 @@ void DecideCompactV4Loop(const internal::DecisionKernel kernel,
     const char* destinations = block.destinations + 4 * start;
     uint64_t loopback = 0;  // bit j: connection j is loopback
     for (size_t j = 0; j < m; ++j) {
+      internal::DecisionKernel::CellIndices cells;
       if constexpr (kMapped) {
-        const uint32_t source = LoadLittleEndian32(sources + 4 * j);
-        const uint32_t destination = LoadLittleEndian32(destinations + 4 * j);
-        const uint32_t source_class = map.ClassOfWire(source);
-        const internal::TableCoordinates& from = map.classes[source_class];
-        const internal::TableCoordinates& to =
-            map.classes[map.ClassOfWire(destination)];
-        egress_at[j] = from.egress_row_start + to.egress_col;
-        ingress_at[j] = to.ingress_row_start + from.ingress_col;
-        if (ABSL_PREDICT_FALSE(source == destination) &&
-            map.IsPod(source_class)) {
-          loopback |= uint64_t{1} << j;
-        }
+        cells = LocateMappedV4(kernel, LoadLittleEndian32(sources + 4 * j),
+                               LoadLittleEndian32(destinations + 4 * j));
       } else {
-        const internal::DecisionKernel::CellIndices cells =
-            LocateV4<false>(kernel, LoadBigEndian32(sources + 4 * j),
-                            LoadBigEndian32(destinations + 4 * j));
-        egress_at[j] = cells.egress;
-        ingress_at[j] = cells.ingress;
-        loopback |= uint64_t{cells.facts != 0} << j;
+        cells = LocateV4<false>(kernel, LoadBigEndian32(sources + 4 * j),
+                                LoadBigEndian32(destinations + 4 * j));
       }
+      egress_at[j] = cells.egress;
+      ingress_at[j] = cells.ingress;
+      loopback |= uint64_t{cells.facts != 0} << j;
       __builtin_prefetch(&ingress_cells[ingress_at[j]]);
     }
     const uint32_t* port_protocols = block.port_protocols + start;
