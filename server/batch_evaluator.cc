@@ -10,7 +10,9 @@
 #include <utility>
 #include <variant>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "core/byte_order.h"
@@ -21,8 +23,6 @@
 
 namespace netpol::server {
 namespace {
-
-using Blocks = google::protobuf::RepeatedPtrField<v1::CompactConnections>;
 
 constexpr char kAllowByte = static_cast<char>(v1::ALLOW);
 constexpr char kDenyByte = static_cast<char>(v1::DENY);
@@ -36,22 +36,21 @@ size_t AddressWidth(uint32_t family) { return family == 4 ? 4 : 16; }
 
 // Checks every block before any is evaluated, so a malformed request gets
 // no partial answer, and counts the compact connections.
-absl::Status ValidateCompact(const Blocks& blocks, size_t* count) {
-  for (int i = 0; i < blocks.size(); ++i) {
-    const v1::CompactConnections& block = blocks[i];
-    if (block.family() != 4 && block.family() != 6) {
+absl::Status ValidateCompact(absl::Span<const CompactBlock> blocks,
+                             size_t* count) {
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const CompactBlock& block = blocks[i];
+    if (block.family != 4 && block.family != 6) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "compact[", i, "]: family ", block.family(), " is not 4 or 6"));
+          "compact[", i, "]: family ", block.family, " is not 4 or 6"));
     }
-    const size_t n = static_cast<size_t>(block.port_protocols_size());
-    const size_t bytes = n * AddressWidth(block.family());
-    if (block.sources().size() != bytes ||
-        block.destinations().size() != bytes) {
+    const size_t n = block.port_protocols.size();
+    const size_t bytes = n * AddressWidth(block.family);
+    if (block.sources.size() != bytes || block.destinations.size() != bytes) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "compact[", i, "]: ", n, " port_protocols with family ",
-          block.family(), " need ", bytes,
-          " bytes of sources and of destinations, got ", block.sources().size(),
-          " and ", block.destinations().size()));
+          "compact[", i, "]: ", n, " port_protocols with family ", block.family,
+          " need ", bytes, " bytes of sources and of destinations, got ",
+          block.sources.size(), " and ", block.destinations.size()));
     }
     *count += n;
   }
@@ -63,14 +62,13 @@ IpAddress LoadV6Address(const char* bytes) {
 }
 
 // One verdict byte per connection of an IPv6 `block` into `out`.
-void DecideV6Block(const CompiledSnapshot& snapshot,
-                   const v1::CompactConnections& block, char* out,
-                   DecisionTally* tally) {
-  const char* sources = block.sources().data();
-  const char* destinations = block.destinations().data();
-  const uint32_t* port_protocols = block.port_protocols().data();
-  const int n = block.port_protocols_size();
-  for (int i = 0; i < n; ++i) {
+void DecideV6Block(const CompiledSnapshot& snapshot, const CompactBlock& block,
+                   char* out, DecisionTally* tally) {
+  const char* sources = block.sources.data();
+  const char* destinations = block.destinations.data();
+  const uint32_t* port_protocols = block.port_protocols.data();
+  const size_t n = block.port_protocols.size();
+  for (size_t i = 0; i < n; ++i) {
     if (!ValidCompactPortProtocol(port_protocols[i])) {
       out[i] = kDenyByte;
       ++tally->by_reason[static_cast<size_t>(Reason::kInvalid)];
@@ -85,21 +83,21 @@ void DecideV6Block(const CompiledSnapshot& snapshot,
   }
 }
 
-void DecideCompact(const CompiledSnapshot& snapshot, const Blocks& blocks,
-                   size_t count, std::string* verdicts, DecisionTally* tally) {
+void DecideCompact(const CompiledSnapshot& snapshot,
+                   absl::Span<const CompactBlock> blocks, size_t count,
+                   std::string* verdicts, DecisionTally* tally) {
   verdicts->resize(count);
   char* out = verdicts->data();
-  for (const v1::CompactConnections& block : blocks) {
-    if (block.family() == 4) {
+  for (const CompactBlock& block : blocks) {
+    if (block.family == 4) {
       snapshot.DecideCompactV4(
-          {block.sources().data(), block.destinations().data(),
-           block.port_protocols().data(),
-           static_cast<size_t>(block.port_protocols_size())},
+          {block.sources.data(), block.destinations.data(),
+           block.port_protocols.data(), block.port_protocols.size()},
           kAllowByte, kDenyByte, out, &tally->by_reason);
     } else {
       DecideV6Block(snapshot, block, out, tally);
     }
-    out += block.port_protocols_size();
+    out += block.port_protocols.size();
   }
 }
 
@@ -275,19 +273,35 @@ std::string RetainedRange(absl::Span<const PublishedSnapshot> retained) {
                       retained.back().info.version);
 }
 
-}  // namespace
+// Both forms of a request, however it was parsed.
+struct BatchInput {
+  uint64_t snapshot_version = 0;
+  const google::protobuf::RepeatedPtrField<v1::Connection>* connections =
+      nullptr;  // null: none
+  bool explain = false;
+  absl::Span<const CompactBlock> compact;
+};
 
-absl::Status EvaluateBatch(const SnapshotStore& store,
-                           const v1::CheckConnectionRequest& request,
-                           const BatchLimits& limits,
-                           v1::CheckConnectionResponse* response,
-                           DecisionTally* tally) {
+// Where the answers go; `decisions` may be null when there are no
+// friendly connections.
+struct BatchOutput {
+  uint64_t* snapshot_version;
+  google::protobuf::RepeatedPtrField<v1::Decision>* decisions;
+  std::string* verdicts;
+};
+
+absl::Status Evaluate(const SnapshotStore& store, const BatchInput& input,
+                      const BatchLimits& limits, const BatchOutput& output,
+                      DecisionTally* tally) {
   size_t compact_count = 0;
-  if (absl::Status status = ValidateCompact(request.compact(), &compact_count);
+  if (absl::Status status = ValidateCompact(input.compact, &compact_count);
       !status.ok()) {
     return status;
   }
-  const size_t friendly_count = static_cast<size_t>(request.connections_size());
+  const size_t friendly_count =
+      input.connections == nullptr
+          ? 0
+          : static_cast<size_t>(input.connections->size());
   const size_t total = friendly_count + compact_count;
   if (total > limits.max_batch) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -299,31 +313,68 @@ absl::Status EvaluateBatch(const SnapshotStore& store,
   if (reader.Current() == nullptr) {
     return absl::UnavailableError("no snapshot loaded yet");
   }
-  const PublishedSnapshot* published = reader.Find(request.snapshot_version());
+  const PublishedSnapshot* published = reader.Find(input.snapshot_version);
   if (published == nullptr) {
     return absl::NotFoundError(absl::StrCat(
-        "snapshot version ", request.snapshot_version(),
+        "snapshot version ", input.snapshot_version,
         " is not retained (retained: ", RetainedRange(reader.Retained()), ")"));
   }
   const CompiledSnapshot& snapshot = *published->snapshot;
-  response->set_snapshot_version(published->info.version);
+  *output.snapshot_version = published->info.version;
   tally->batch_size += total;
 
   if (friendly_count > 0) {
-    FriendlyEvaluator evaluator(snapshot, request.explain(), friendly_count,
-                                tally);
-    auto* decisions = response->mutable_decisions();
-    decisions->Reserve(static_cast<int>(friendly_count));
-    for (const v1::Connection& connection : request.connections()) {
-      evaluator.Evaluate(connection, decisions->Add());
+    FriendlyEvaluator evaluator(snapshot, input.explain, friendly_count, tally);
+    output.decisions->Reserve(static_cast<int>(friendly_count));
+    for (const v1::Connection& connection : *input.connections) {
+      evaluator.Evaluate(connection, output.decisions->Add());
     }
     evaluator.Flush();
   }
+  output.verdicts->clear();
   if (compact_count > 0) {
-    DecideCompact(snapshot, request.compact(), compact_count,
-                  response->mutable_compact_verdicts(), tally);
+    DecideCompact(snapshot, input.compact, compact_count, output.verdicts,
+                  tally);
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EvaluateBatch(const SnapshotStore& store,
+                           const v1::CheckConnectionRequest& request,
+                           const BatchLimits& limits,
+                           v1::CheckConnectionResponse* response,
+                           DecisionTally* tally) {
+  absl::InlinedVector<CompactBlock, 4> blocks;
+  blocks.reserve(static_cast<size_t>(request.compact_size()));
+  for (const v1::CompactConnections& block : request.compact()) {
+    blocks.push_back({block.family(), block.sources(), block.destinations(),
+                      block.port_protocols()});
+  }
+  uint64_t version = 0;
+  const absl::Status status =
+      Evaluate(store,
+               {request.snapshot_version(), &request.connections(),
+                request.explain(), blocks},
+               limits,
+               {&version, response->mutable_decisions(),
+                response->mutable_compact_verdicts()},
+               tally);
+  if (status.ok()) response->set_snapshot_version(version);
+  return status;
+}
+
+absl::StatusOr<uint64_t> EvaluateCompactBatch(
+    const SnapshotStore& store, uint64_t snapshot_version,
+    absl::Span<const CompactBlock> blocks, const BatchLimits& limits,
+    std::string* verdicts, DecisionTally* tally) {
+  uint64_t version = 0;
+  const absl::Status status =
+      Evaluate(store, {snapshot_version, nullptr, false, blocks}, limits,
+               {&version, nullptr, verdicts}, tally);
+  if (!status.ok()) return status;
+  return version;
 }
 
 }  // namespace netpol::server

@@ -6,10 +6,15 @@
 // handlers, tests and benchmarks share it.
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "core/snapshot_store.h"
 #include "netpol/v1/decision.pb.h"
+#include "server/compact_request_reader.h"
 #include "server/server_metrics.h"
 
 namespace netpol::server {
@@ -34,6 +39,15 @@ absl::Status EvaluateBatch(const SnapshotStore& store,
                            const BatchLimits& limits,
                            v1::CheckConnectionResponse* response,
                            DecisionTally* tally);
+
+// EvaluateBatch for a request of compact blocks only, as
+// CompactRequestReader reads it: the same checks and errors, one verdict
+// byte per connection into `verdicts` (replaced), and the version that
+// answered instead of a response message.
+absl::StatusOr<uint64_t> EvaluateCompactBatch(
+    const SnapshotStore& store, uint64_t snapshot_version,
+    absl::Span<const CompactBlock> blocks, const BatchLimits& limits,
+    std::string* verdicts, DecisionTally* tally);
 
 }  // namespace netpol::server
 

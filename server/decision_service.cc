@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "google/protobuf/arena.h"
 #include "server/proto_convert.h"
 
 namespace netpol::server {
@@ -25,50 +24,10 @@ void Record(ServerMetrics* metrics, RpcMethod method, grpc::StatusCode code,
 
 }  // namespace
 
-// Allocates each CheckConnection's request and response on an Arena whose
-// first block is part of the holder: one heap allocation per call for
-// small batches, and no per-message frees for large ones.
-class DecisionService::ArenaAllocator final
-    : public grpc::MessageAllocator<v1::CheckConnectionRequest,
-                                    v1::CheckConnectionResponse> {
- public:
-  grpc::MessageHolder<v1::CheckConnectionRequest, v1::CheckConnectionResponse>*
-  AllocateMessages() override {
-    return new Holder();
-  }
-
- private:
-  class Holder final : public grpc::MessageHolder<v1::CheckConnectionRequest,
-                                                  v1::CheckConnectionResponse> {
-   public:
-    Holder() : arena_(Options(initial_block_, sizeof(initial_block_))) {
-      set_request(
-          google::protobuf::Arena::CreateMessage<v1::CheckConnectionRequest>(
-              &arena_));
-      set_response(
-          google::protobuf::Arena::CreateMessage<v1::CheckConnectionResponse>(
-              &arena_));
-    }
-    void Release() override { delete this; }
-
-   private:
-    static google::protobuf::ArenaOptions Options(char* block, size_t size) {
-      google::protobuf::ArenaOptions options;
-      options.initial_block = block;
-      options.initial_block_size = size;
-      return options;
-    }
-
-    alignas(8) char initial_block_[4096];
-    google::protobuf::Arena arena_;  // after the block it starts with
-  };
-};
-
 // Serves one CheckConnectionStream: read, evaluate, write, repeat. Deletes
 // itself when gRPC is done with the stream.
 class DecisionService::StreamReactor final
-    : public grpc::ServerBidiReactor<v1::CheckConnectionRequest,
-                                     v1::CheckConnectionResponse> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   explicit StreamReactor(const DecisionService& service) : service_(service) {
     StartRead(&request_);
@@ -80,15 +39,14 @@ class DecisionService::StreamReactor final
       return;
     }
     start_ = Clock::now();
-    response_.Clear();
     tally_ = DecisionTally();
-    const absl::Status status = EvaluateBatch(
-        service_.store_, request_, service_.limits_, &response_, &tally_);
+    const grpc::Status status = answerer_.Answer(
+        service_.store_, service_.limits_, request_, &response_, &tally_);
+    request_.Clear();
     if (!status.ok()) {
-      const grpc::Status grpc_status = ToGrpcStatus(status);
       Record(service_.metrics_, RpcMethod::kCheckConnectionStream,
-             grpc_status.error_code(), start_, nullptr);
-      Finish(grpc_status);
+             status.error_code(), start_, nullptr);
+      Finish(status);
       return;
     }
     StartWrite(&response_);
@@ -111,9 +69,9 @@ class DecisionService::StreamReactor final
 
  private:
   const DecisionService& service_;
-  // Reused for every message: cleared repeated fields keep their elements.
-  v1::CheckConnectionRequest request_;
-  v1::CheckConnectionResponse response_;
+  BatchAnswerer answerer_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;  // written until OnWriteDone
   DecisionTally tally_;
   Clock::time_point start_;
 };
@@ -124,21 +82,20 @@ DecisionService::DecisionService(const SnapshotStore& store, BatchLimits limits,
     : store_(store),
       limits_(limits),
       metrics_(metrics),
-      allocator_(std::make_unique<ArenaAllocator>()),
-      impact_(store, metrics, std::move(impact_options)) {
-  SetMessageAllocatorFor_CheckConnection(allocator_.get());
-}
+      impact_(store, metrics, std::move(impact_options)) {}
 
 DecisionService::~DecisionService() = default;
 
 grpc::ServerUnaryReactor* DecisionService::CheckConnection(
-    grpc::CallbackServerContext* context,
-    const v1::CheckConnectionRequest* request,
-    v1::CheckConnectionResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  // Handlers run to completion on gRPC's threads, so each thread's buffers
+  // serve one call at a time.
+  thread_local BatchAnswerer answerer;
   const Clock::time_point start = Clock::now();
   DecisionTally tally;
   const grpc::Status status =
-      ToGrpcStatus(EvaluateBatch(store_, *request, limits_, response, &tally));
+      answerer.Answer(store_, limits_, *request, response, &tally);
   Record(metrics_, RpcMethod::kCheckConnection, status.error_code(), start,
          status.ok() ? &tally : nullptr);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -146,8 +103,7 @@ grpc::ServerUnaryReactor* DecisionService::CheckConnection(
   return reactor;
 }
 
-grpc::ServerBidiReactor<v1::CheckConnectionRequest,
-                        v1::CheckConnectionResponse>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 DecisionService::CheckConnectionStream(
     grpc::CallbackServerContext* /*context*/) {
   return new StreamReactor(*this);

@@ -4,21 +4,27 @@
 // netpol.v1.PolicyDecisionPoint on gRPC's callback API. Handlers run on
 // gRPC's threads and never block: each batch reads the snapshot store
 // inside one lock-free Reader section (see batch_evaluator.h), and impact
-// analyses run on their own thread (see impact_handler.h).
-
-#include <memory>
+// analyses run on their own thread (see impact_handler.h). The two batch
+// methods take their messages as bytes (see serialized_batch.h).
 
 #include "core/snapshot_store.h"
 #include "grpcpp/grpcpp.h"
 #include "netpol/v1/decision.grpc.pb.h"
 #include "server/batch_evaluator.h"
 #include "server/impact_handler.h"
+#include "server/serialized_batch.h"
 #include "server/server_metrics.h"
 
 namespace netpol::server {
 
-class DecisionService final
-    : public netpol::v1::PolicyDecisionPoint::CallbackService {
+using DecisionServiceBase =
+    v1::PolicyDecisionPoint::WithRawCallbackMethod_CheckConnection<
+        v1::PolicyDecisionPoint::WithRawCallbackMethod_CheckConnectionStream<
+            v1::PolicyDecisionPoint::WithCallbackMethod_GetSnapshot<
+                v1::PolicyDecisionPoint::WithCallbackMethod_AnalyzeImpact<
+                    v1::PolicyDecisionPoint::Service>>>>;
+
+class DecisionService final : public DecisionServiceBase {
  public:
   // `store` and `metrics` must outlive the service; `metrics` may be null.
   DecisionService(const SnapshotStore& store, BatchLimits limits,
@@ -29,18 +35,15 @@ class DecisionService final
   DecisionService(const DecisionService&) = delete;
   DecisionService& operator=(const DecisionService&) = delete;
 
-  // Request and response live on a protobuf Arena per call: a large
-  // friendly batch is thousands of small messages, freed at once.
+  // A CheckConnectionRequest in, a CheckConnectionResponse out.
   grpc::ServerUnaryReactor* CheckConnection(
-      grpc::CallbackServerContext* context,
-      const v1::CheckConnectionRequest* request,
-      v1::CheckConnectionResponse* response) override;
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
 
   // One response per request, in order: the next request is read only once
   // the previous response is written. A request-level error ends the stream
   // with that status.
-  grpc::ServerBidiReactor<v1::CheckConnectionRequest,
-                          v1::CheckConnectionResponse>*
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
   CheckConnectionStream(grpc::CallbackServerContext* context) override;
 
   grpc::ServerUnaryReactor* GetSnapshot(
@@ -57,12 +60,10 @@ class DecisionService final
 
  private:
   class StreamReactor;
-  class ArenaAllocator;
 
   const SnapshotStore& store_;
   const BatchLimits limits_;
   ServerMetrics* const metrics_;
-  std::unique_ptr<ArenaAllocator> allocator_;
   ImpactHandler impact_;
 };
 

@@ -1,10 +1,12 @@
 // DecisionService in-process: a real gRPC server on 127.0.0.1 (ephemeral
-// port) and the generated stubs, so status codes, ordering and the Arena
-// allocator are exercised through gRPC's own serialization.
+// port) and the generated stubs, so status codes, ordering and the
+// handlers' own reading and writing of messages (serialized_batch.h) are
+// exercised against gRPC's and protobuf's.
 
 #include "server/decision_service.h"
 
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/snapshot_store.h"
 #include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "netpol/v1/decision.grpc.pb.h"
@@ -62,6 +65,25 @@ void AddConnection(v1::CheckConnectionRequest* request, uint32_t port) {
   c->set_port(port);
 }
 
+// `n` compact connections a -> b, port 80 (ALLOW) when i % 3 == 0, else 81.
+void AddCompactBlock(v1::CheckConnectionRequest* request, int n) {
+  v1::CompactConnections* block = request->add_compact();
+  block->set_family(4);
+  for (int i = 0; i < n; ++i) {
+    block->mutable_sources()->append("\x0a\x00\x01\x0a", 4);
+    block->mutable_destinations()->append("\x0a\x00\x01\x0b", 4);
+    block->add_port_protocols(i % 3 == 0 ? 80 : 81);
+  }
+}
+
+std::string ExpectedVerdicts(int n) {
+  std::string verdicts;
+  for (int i = 0; i < n; ++i) {
+    verdicts.push_back(static_cast<char>(i % 3 == 0 ? v1::ALLOW : v1::DENY));
+  }
+  return verdicts;
+}
+
 v1::Verdict Expected(uint32_t port) {
   return port == 80 ? v1::ALLOW : v1::DENY;
 }
@@ -77,13 +99,15 @@ class TestServer {
     builder.RegisterService(&service_);
     server_ = builder.BuildAndStart();
     EXPECT_NE(port, 0);
-    stub_ = v1::PolicyDecisionPoint::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::PolicyDecisionPoint::NewStub(channel_);
   }
   ~TestServer() { server_->Shutdown(); }
 
   SnapshotStore& store() { return store_; }
   v1::PolicyDecisionPoint::Stub& stub() { return *stub_; }
+  std::shared_ptr<grpc::Channel> channel() { return channel_; }
 
   grpc::Status Check(const v1::CheckConnectionRequest& request,
                      v1::CheckConnectionResponse* response) {
@@ -96,6 +120,7 @@ class TestServer {
   SnapshotStore store_{4};
   DecisionService service_;
   std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PolicyDecisionPoint::Stub> stub_;
 };
 
@@ -328,6 +353,79 @@ TEST_F(DecisionServiceTest, LargeBatchOnTheArena) {
   for (int i = 0; i < 10000; ++i) {
     ASSERT_EQ(response.decisions(i).verdict(), Expected(i % 2 ? 80 : 81)) << i;
   }
+}
+
+// 10,000 compact connections arrive in several slices.
+TEST_F(DecisionServiceTest, LargeCompactBatch) {
+  v1::CheckConnectionRequest request;
+  AddCompactBlock(&request, 10000);
+  v1::CheckConnectionResponse response;
+  const grpc::Status status = server_.Check(request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.compact_verdicts(), ExpectedVerdicts(10000));
+  EXPECT_EQ(response.snapshot_version(), 1u);
+  EXPECT_EQ(response.decisions_size(), 0);
+}
+
+// One stream's buffers serve compact and friendly messages in turn.
+TEST_F(DecisionServiceTest, StreamAlternatesForms) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  auto stream = server_.stub().CheckConnectionStream(&context);
+  const std::vector<int> sizes = {10000, 1, 3, 5000, 0, 7};
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    v1::CheckConnectionRequest request;
+    if (i % 2 == 0) {
+      AddCompactBlock(&request, sizes[i]);
+    } else {
+      for (int j = 0; j < sizes[i]; ++j) AddConnection(&request, 80);
+    }
+    ASSERT_TRUE(stream->Write(request));
+  }
+  ASSERT_TRUE(stream->WritesDone());
+  v1::CheckConnectionResponse response;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    SCOPED_TRACE(i);
+    ASSERT_TRUE(stream->Read(&response));
+    if (i % 2 == 0) {
+      EXPECT_EQ(response.compact_verdicts(), ExpectedVerdicts(sizes[i]));
+      EXPECT_EQ(response.decisions_size(), 0);
+    } else {
+      EXPECT_EQ(response.decisions_size(), sizes[i]);
+      EXPECT_TRUE(response.compact_verdicts().empty());
+    }
+  }
+  EXPECT_FALSE(stream->Read(&response));
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+// Bytes that are not a CheckConnectionRequest, sent with the generic
+// stub: a precise error, and the server goes on answering.
+TEST_F(DecisionServiceTest, MalformedRequestIsInvalidArgument) {
+  grpc::GenericStub generic(server_.channel());
+  for (const std::string& bytes :
+       {std::string("\x22\x05\x08", 3), std::string("\x0a\x05\x08", 3)}) {
+    const grpc::Slice slice(bytes.data(), bytes.size());
+    const grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(&context,
+                      "/netpol.v1.PolicyDecisionPoint/CheckConnection",
+                      grpc::StubOptions(), &request, &response,
+                      [&done](grpc::Status status) { done.set_value(status); });
+    const grpc::Status status = done.get_future().get();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(status.error_message(),
+              "the request is not a serialized "
+              "netpol.v1.CheckConnectionRequest");
+  }
+  v1::CheckConnectionRequest request;
+  AddCompactBlock(&request, 3);
+  v1::CheckConnectionResponse response;
+  ASSERT_TRUE(server_.Check(request, &response).ok());
+  EXPECT_EQ(response.compact_verdicts(), ExpectedVerdicts(3));
 }
 
 TEST_F(DecisionServiceTest, GetSnapshotListsRetainedVersions) {

@@ -1,0 +1,44 @@
+#ifndef NETPOL_SERVER_SERIALIZED_BATCH_H_
+#define NETPOL_SERVER_SERIALIZED_BATCH_H_
+
+// CheckConnection from request bytes to response bytes. The decision
+// service registers its two batch methods as raw (ByteBuffer) methods and
+// answers every message here: a request of compact blocks only — the
+// high-rate form — is read by CompactRequestReader and its response
+// written directly; any other request is parsed by protobuf and answered
+// by EvaluateBatch. Both give the same bytes and status for a request.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/snapshot_store.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/slice.h"
+#include "grpcpp/support/status.h"
+#include "server/batch_evaluator.h"
+#include "server/compact_request_reader.h"
+#include "server/server_metrics.h"
+
+namespace netpol::server {
+
+// Holds the buffers one caller reuses from request to request (a gRPC
+// thread for unary calls, a stream for its messages). Not thread-safe.
+class BatchAnswerer {
+ public:
+  // Replaces `response` on OK. Errors are EvaluateBatch's, and
+  // INVALID_ARGUMENT for bytes that are not a CheckConnectionRequest.
+  grpc::Status Answer(const SnapshotStore& store, const BatchLimits& limits,
+                      const grpc::ByteBuffer& request,
+                      grpc::ByteBuffer* response, DecisionTally* tally);
+
+ private:
+  std::vector<grpc::Slice> slices_;  // the request's, referenced
+  std::string flat_;  // a compact request that arrived in several slices
+  CompactRequestReader reader_;
+  std::string verdicts_;
+};
+
+}  // namespace netpol::server
+
+#endif  // NETPOL_SERVER_SERIALIZED_BATCH_H_
