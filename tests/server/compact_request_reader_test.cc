@@ -219,6 +219,11 @@ TEST(CompactRequestReaderTest, DeclinesWhatItLeavesToProtobuf) {
                                .Raw(std::string(10, '\x80'))
                                .Raw("\x01")
                                .bytes()));  // 11-byte varint
+  // A key written in 6 bytes, which protobuf rejects.
+  const std::string six_byte_key =
+      Wire().Raw(std::string("\x90\x80\x80\x80\x80\x00", 6)).Varint(1).bytes();
+  EXPECT_FALSE(v1::CheckConnectionRequest().ParseFromString(six_byte_key));
+  EXPECT_FALSE(reader.Read(six_byte_key));
   // A length written in 6 bytes, which protobuf rejects.
   EXPECT_FALSE(reader.Read(Wire()
                                .Key(9, 2)
