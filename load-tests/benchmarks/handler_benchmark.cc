@@ -1,15 +1,15 @@
-// In-process cost of the data-plane handler per decision: parse the request
-// bytes, EvaluateBatch, serialize the response, as CheckConnection does
-// minus the transport. Beside it, the same parse + serialize with a constant
-// verdict and no evaluation: the protobuf floor every handler pays.
+// In-process cost of the data-plane handler per decision. BM_Evaluate: parse
+// the request bytes with protobuf, EvaluateBatch, serialize the response,
+// as CheckConnection does for friendly requests, minus the transport.
+// BM_Floor: the same parse + serialize with a constant verdict and no
+// evaluation, the protobuf floor of a generated-message handler (the floor
+// server's). BM_Answer: the server's whole path (serialized_batch.h),
+// which reads compact requests without protobuf.
 //
 // Cluster: 10,000 pods, 2,000 policies (GenerateCluster, seed 1), queries
 // from GenerateQueries (seed 42), IPv4 only so both forms carry the same
 // connections. Friendly form: one Connection per query, IPs as text.
 // Compact form: one family-4 block. With and without a protobuf Arena.
-//
-// BM_Answer runs the server's own path (serialized_batch.h) on the same
-// requests.
 //
 // Then the metrics cost per 1,000-connection batch (the budget: under 5% of
 // the batch), see BM_Metrics below.

@@ -367,6 +367,31 @@ TEST_F(DecisionServiceTest, LargeCompactBatch) {
   EXPECT_EQ(response.decisions_size(), 0);
 }
 
+// The handlers read requests as bytes: a gzip-compressed request must reach
+// them decompressed.
+TEST_F(DecisionServiceTest, CompressedRequests) {
+  for (int form = 0; form < 2; ++form) {
+    v1::CheckConnectionRequest request;
+    if (form == 0) {
+      AddCompactBlock(&request, 5000);
+    } else {
+      for (int i = 0; i < 100; ++i) AddConnection(&request, 80);
+    }
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    context.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+    v1::CheckConnectionResponse response;
+    const grpc::Status status =
+        server_.stub().CheckConnection(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    if (form == 0) {
+      EXPECT_EQ(response.compact_verdicts(), ExpectedVerdicts(5000));
+    } else {
+      EXPECT_EQ(response.decisions_size(), 100);
+    }
+  }
+}
+
 // One stream's buffers serve compact and friendly messages in turn.
 TEST_F(DecisionServiceTest, StreamAlternatesForms) {
   grpc::ClientContext context;
