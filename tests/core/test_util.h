@@ -52,6 +52,22 @@ inline std::string NamespaceYaml(const std::string& name,
   return out;
 }
 
+// "---\n" + the NetworkPolicy "x/b-from-a": pods app=b of namespace x
+// accept pods app=a of x on TCP 80, and nothing else. The server and client
+// tests' usual policy.
+inline std::string BFromAPolicyYaml() {
+  return R"(---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: b-from-a, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: b}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: a}}}]
+    ports: [{port: 80}]
+)";
+}
+
 // "---\n" + a Pod manifest. `ips` is "" (pending), "10.0.0.1" or
 // "10.0.0.1,fd00::1" (first = status.podIP). `ports` is a YAML flow list
 // of container ports, e.g. "[{name: http, containerPort: 8080}]".

@@ -21,6 +21,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using testing_util::BFromAPolicyYaml;
 using testing_util::CompileYaml;
 using testing_util::NamespaceYaml;
 using testing_util::PodYaml;
@@ -34,16 +35,7 @@ std::string ClusterYaml(bool with_policies = true) {
                    PodYaml("x", "b", "{app: b}", "10.0.1.11,fd00::11"),
                    PodYaml("y", "c", "{app: c}", "10.0.2.10,fd00::20"));
   if (!with_policies) return yaml;
-  return absl::StrCat(yaml, R"(---
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: b-from-a, namespace: x}
-spec:
-  podSelector: {matchLabels: {app: b}}
-  ingress:
-  - from: [{podSelector: {matchLabels: {app: a}}}]
-    ports: [{port: 80}]
----
+  return absl::StrCat(yaml, BFromAPolicyYaml(), R"(---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: no-egress, namespace: y}

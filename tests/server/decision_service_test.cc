@@ -30,25 +30,16 @@ namespace netpol::server {
 namespace {
 
 using ::testing::HasSubstr;
+using testing_util::BFromAPolicyYaml;
 using testing_util::CompileYaml;
 using testing_util::NamespaceYaml;
 using testing_util::PodYaml;
 
 // x/a and x/b; b accepts a on TCP 80 only.
 std::shared_ptr<const CompiledSnapshot> Compile() {
-  return CompileYaml(absl::StrCat(NamespaceYaml("x"),
-                                  PodYaml("x", "a", "{app: a}", "10.0.1.10"),
-                                  PodYaml("x", "b", "{app: b}", "10.0.1.11"),
-                                  R"(---
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: b-from-a, namespace: x}
-spec:
-  podSelector: {matchLabels: {app: b}}
-  ingress:
-  - from: [{podSelector: {matchLabels: {app: a}}}]
-    ports: [{port: 80}]
-)"));
+  return CompileYaml(absl::StrCat(
+      NamespaceYaml("x"), PodYaml("x", "a", "{app: a}", "10.0.1.10"),
+      PodYaml("x", "b", "{app: b}", "10.0.1.11"), BFromAPolicyYaml()));
 }
 
 void SetDeadline(grpc::ClientContext* context) {

@@ -23,16 +23,8 @@ inline std::shared_ptr<const CompiledSnapshot> TwoPodSnapshot() {
   using testing_util::PodYaml;
   return testing_util::CompileYaml(absl::StrCat(
       NamespaceYaml("x"), PodYaml("x", "a", "{app: a}", "10.0.1.10"),
-      PodYaml("x", "b", "{app: b}", "10.0.1.11"), R"(---
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: b-from-a, namespace: x}
-spec:
-  podSelector: {matchLabels: {app: b}}
-  ingress:
-  - from: [{podSelector: {matchLabels: {app: a}}}]
-    ports: [{port: 80}]
-)"));
+      PodYaml("x", "b", "{app: b}", "10.0.1.11"),
+      testing_util::BFromAPolicyYaml()));
 }
 
 class TestPdpServer {
