@@ -93,6 +93,19 @@ void CompactRequestReader::Reserve(size_t values) {
   values_capacity_ = capacity;
 }
 
+void CompactRequestReader::Trim(size_t max_bytes) {
+  if (values_capacity_ * sizeof(uint32_t) > max_bytes) {
+    values_.reset();
+    values_size_ = values_capacity_ = 0;
+  }
+  if (blocks_.capacity() * sizeof(CompactBlock) > max_bytes) {
+    blocks_ = {};
+    value_starts_ = {};
+  } else {
+    blocks_.clear();
+  }
+}
+
 bool CompactRequestReader::AppendPacked(const uint8_t* p, const uint8_t* end) {
   Reserve(values_size_ + static_cast<size_t>(end - p));  // ≥ 1 byte each
   uint32_t* out = values_.get() + values_size_;

@@ -41,6 +41,11 @@ class CompactRequestReader {
   uint64_t snapshot_version() const { return snapshot_version_; }
   absl::Span<const CompactBlock> blocks() const { return blocks_; }
 
+  // Frees whatever storage holds more than `max_bytes`, so that one huge
+  // request does not pin its memory in a reader kept for the next ones.
+  // Invalidates blocks().
+  void Trim(size_t max_bytes);
+
  private:
   bool ReadBlock(const uint8_t* p, const uint8_t* end);
   // Appends the varints of a packed field in [p, end).

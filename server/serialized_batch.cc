@@ -112,6 +112,20 @@ grpc::Status BatchAnswerer::Answer(const SnapshotStore& store,
                                    const grpc::ByteBuffer& request,
                                    grpc::ByteBuffer* response,
                                    DecisionTally* tally) {
+  const grpc::Status status = Decide(store, limits, request, response, tally);
+  slices_.clear();
+  for (std::string* buffer : {&flat_, &verdicts_}) {
+    if (buffer->capacity() > kKeptBytes) std::string().swap(*buffer);
+  }
+  reader_.Trim(kKeptBytes);
+  return status;
+}
+
+grpc::Status BatchAnswerer::Decide(const SnapshotStore& store,
+                                   const BatchLimits& limits,
+                                   const grpc::ByteBuffer& request,
+                                   grpc::ByteBuffer* response,
+                                   DecisionTally* tally) {
   response->Clear();
   slices_.clear();
   if (request.Valid() && !request.Dump(&slices_).ok()) slices_.clear();

@@ -196,6 +196,31 @@ TEST_F(SerializedBatchTest, ErrorsAsEvaluateBatch) {
   ExpectSameAsEvaluateBatch(std::string("\x0a\x05\x08", 3));
 }
 
+// A request past BatchAnswerer::kKeptBytes (an unknown field of 3 MiB,
+// and 300,000 packed varints declared in a block with no addresses): its
+// buffers are freed, and the answerer serves the next requests as before.
+TEST_F(SerializedBatchTest, HugeRequestThenUsualOnes) {
+  v1::CheckConnectionRequest request;
+  AddV4Block(&request);
+  const std::string usual = request.SerializeAsString();
+  std::string unknown_field = "\xfa\x01";  // field 31, length-delimited
+  const std::string payload(3 << 20, 'u');
+  size_t n = payload.size();
+  for (; n >= 0x80; n >>= 7) {
+    unknown_field.push_back(static_cast<char>(n | 0x80));
+  }
+  unknown_field.push_back(static_cast<char>(n));
+  v1::CheckConnectionRequest many;
+  v1::CompactConnections* block = many.add_compact();
+  block->set_family(4);
+  for (int i = 0; i < 300000; ++i) block->add_port_protocols(80);
+  ExpectSameAsEvaluateBatch(usual + unknown_field + payload);
+  ExpectSameAsEvaluateBatch(many.SerializeAsString());  // short columns
+  ExpectSameAsEvaluateBatch(usual);
+  AddV6Block(&request);
+  ExpectSameAsEvaluateBatch(request.SerializeAsString());
+}
+
 TEST(SerializedBatchEmptyStoreTest, UnavailableUntilFirstSnapshot) {
   SnapshotStore empty;
   BatchAnswerer answerer;
