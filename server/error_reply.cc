@@ -1,5 +1,7 @@
 #include "server/error_reply.h"
 
+#include <chrono>
+
 #include "absl/strings/str_cat.h"
 
 namespace netpol::server {
@@ -17,6 +19,21 @@ ErrorReply CapErrorReply(const std::vector<std::string>& errors,
                     " more errors", more_suffix);
   }
   return reply;
+}
+
+std::optional<grpc::Status> Abandoned(
+    const grpc::CallbackServerContext& context, absl::string_view waited_for) {
+  if (context.IsCancelled()) {
+    return grpc::Status(
+        grpc::StatusCode::CANCELLED,
+        absl::StrCat("cancelled while waiting for ", waited_for));
+  }
+  if (context.deadline() <= std::chrono::system_clock::now()) {
+    return grpc::Status(
+        grpc::StatusCode::DEADLINE_EXCEEDED,
+        absl::StrCat("the deadline passed while waiting for ", waited_for));
+  }
+  return std::nullopt;
 }
 
 }  // namespace netpol::server

@@ -1,7 +1,6 @@
 #include "server/impact_handler.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -111,23 +110,6 @@ std::string Summary(const v1::AnalyzeImpactResponse& response) {
       totals.flips(), response.flips_size(), totals.pods_affected(),
       totals.newly_denied_flows(), totals.newly_allowed_flows(),
       response.pods_added_size(), response.pods_removed_size());
-}
-
-// Why a queued call is no longer worth analysing, if it is not. The
-// deadline is checked too: the client's cancellation reaches the server
-// asynchronously, its deadline is known from the start.
-std::optional<grpc::Status> Abandoned(
-    const grpc::CallbackServerContext& context) {
-  if (context.IsCancelled()) {
-    return grpc::Status(grpc::StatusCode::CANCELLED,
-                        "cancelled while waiting for an earlier analysis");
-  }
-  if (context.deadline() <= std::chrono::system_clock::now()) {
-    return grpc::Status(
-        grpc::StatusCode::DEADLINE_EXCEEDED,
-        "the deadline passed while waiting for an earlier analysis");
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -241,7 +223,8 @@ void ImpactHandler::Work() {
 
 grpc::Status ImpactHandler::Run(const Job& job) {
   const v1::AnalyzeImpactRequest& request = *job.request;
-  std::optional<grpc::Status> abandoned = Abandoned(*job.context);
+  std::optional<grpc::Status> abandoned =
+      Abandoned(*job.context, "an earlier analysis");
   const grpc::Status status =
       abandoned.has_value()
           ? *std::move(abandoned)

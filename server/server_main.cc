@@ -43,16 +43,15 @@
 #include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
 #include "core/snapshot_store.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "grpcpp/resource_quota.h"
 #include "netpol/v1/decision.grpc.pb.h"
 #include "prometheus/exposer.h"
 #include "prometheus/registry.h"
 #include "server/admin_service.h"
 #include "server/decision_service.h"
 #include "server/manifest_watcher.h"
+#include "server/reflection_service.h"
 #include "server/server_metrics.h"
 #include "server/snapshot_publisher.h"
 
@@ -90,13 +89,6 @@ ABSL_FLAG(bool, ipblock_matches_pods, true,
           "Whether ipBlock peers match pod IPs too (upstream conformance "
           "behaviour). false restricts ipBlocks to addresses outside the pod "
           "network, as some CNIs do.");
-ABSL_FLAG(int32_t, threads, 0,
-          "Upper bound on the threads gRPC may create for synchronous "
-          "handlers, i.e. the admin service and reflection "
-          "(grpc::ResourceQuota::SetMaxThreads on both servers); 0 keeps "
-          "gRPC's default, else at least 2. It does NOT size the data plane: "
-          "decision RPCs run on gRPC's callback API, whose executor gRPC 1.51 "
-          "sizes by itself and does not let applications set.");
 ABSL_FLAG(int64_t, max_receive_bytes, 64 << 20,
           "Largest request message accepted, in bytes, on both servers "
           "(SetMaxReceiveMessageSize). 64 MiB fits a 10,000-connection batch "
@@ -131,7 +123,6 @@ constexpr const char* kFlagNames[] = {
     "history",
     "max_batch",
     "ipblock_matches_pods",
-    "threads",
     "max_receive_bytes",
     "shutdown_grace",
 };
@@ -219,7 +210,6 @@ struct Config {
   size_t history = 16;
   size_t max_batch = 10000;
   bool ipblock_matches_pods = true;
-  int threads = 0;
   int max_receive_bytes = 0;
   absl::Duration shutdown_grace;
 };
@@ -283,10 +273,6 @@ absl::StatusOr<Config> ConfigFromFlags() {
   }
   config.max_batch = static_cast<size_t>(max_batch);
   config.ipblock_matches_pods = absl::GetFlag(FLAGS_ipblock_matches_pods);
-  config.threads = absl::GetFlag(FLAGS_threads);
-  if (config.threads != 0 && config.threads < 2) {
-    return absl::InvalidArgumentError("--threads must be 0 or at least 2");
-  }
   const int64_t max_receive = absl::GetFlag(FLAGS_max_receive_bytes);
   if (max_receive < 1024 || max_receive > INT_MAX) {
     return absl::InvalidArgumentError(
@@ -318,11 +304,12 @@ void Configure(const Config& config, grpc::ServerBuilder& builder) {
   // Without SO_REUSEPORT a second bind of a port fails loudly instead of
   // sharing it, so the admin service can never answer on the data port.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  if (config.threads > 0) {
-    grpc::ResourceQuota quota;
-    quota.SetMaxThreads(config.threads);
-    builder.SetResourceQuota(quota);
-  }
+}
+
+// What reflection lists on a server: `service`, health and reflection.
+std::vector<std::string> ServicesBeside(const char* service) {
+  return {service, "grpc.health.v1.Health",
+          reflection::ServerReflection::service_full_name()};
 }
 
 int Run(const Config& config, const sigset_t& stop_signals) {
@@ -340,8 +327,10 @@ int Run(const Config& config, const sigset_t& stop_signals) {
   };
   SnapshotPublisher publisher(store, &metrics, std::move(publisher_options));
 
+  // Every service in the process, health included, is a callback service:
+  // a synchronous one would start gRPC poller threads that take the data
+  // plane's I/O (see reflection_service.h). A test checks for them.
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   DecisionService decisions(store, BatchLimits{config.max_batch}, &metrics);
   grpc::ServerBuilder data_builder;
@@ -349,6 +338,9 @@ int Run(const Config& config, const sigset_t& stop_signals) {
   data_builder.AddListeningPort(config.listen,
                                 grpc::InsecureServerCredentials(), &data_port);
   data_builder.RegisterService(&decisions);
+  ReflectionService data_reflection(
+      ServicesBeside(v1::PolicyDecisionPoint::service_full_name()));
+  data_builder.RegisterService(&data_reflection);
   Configure(config, data_builder);
   std::unique_ptr<grpc::Server> data_server = data_builder.BuildAndStart();
   if (data_server == nullptr || data_port == 0) {
@@ -366,6 +358,9 @@ int Run(const Config& config, const sigset_t& stop_signals) {
   admin_builder.AddListeningPort(
       config.admin_listen, grpc::InsecureServerCredentials(), &admin_port);
   admin_builder.RegisterService(&admin);
+  ReflectionService admin_reflection(
+      ServicesBeside(v1::SnapshotAdmin::service_full_name()));
+  admin_builder.RegisterService(&admin_reflection);
   Configure(config, admin_builder);
   std::unique_ptr<grpc::Server> admin_server = admin_builder.BuildAndStart();
   if (admin_server == nullptr || admin_port == 0) {

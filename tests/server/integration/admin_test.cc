@@ -1,11 +1,16 @@
 // SnapshotAdmin on the admin listener: pushes publish new versions, dry runs
 // publish nothing, invalid pushes list every error and keep the live
 // version, rollbacks republish old content as a new version; and the data
-// plane answers at a pinned, retained version.
+// plane answers at a pinned, retained version; concurrent admin calls are
+// each answered with their own version.
 
+#include <cstdint>
 #include <memory>
 #include <regex>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -206,6 +211,76 @@ TEST_F(AdminTest, ExpiredVersionIsNotFound) {
   SetDeadline(&context);
   status = admin_->Rollback(&context, request, &rolled_back);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// The service runs calls one at a time on its own thread: calls from
+// several clients at once all complete, each with a version of its own,
+// and each client sees its calls published in the order it made them.
+TEST_F(AdminTest, ConcurrentPushesAndRollbacksEachGetTheirOwnVersion) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  pb::GetSnapshotResponse before;
+  ASSERT_TRUE(GetSnapshot(*data_, &before).ok());
+  ASSERT_EQ(before.retained_size(), 1);
+  const std::string v1_hash = before.retained(0).content_hash();
+
+  constexpr int kThreads = 4;
+  constexpr int kCallsPerThread = 3;  // 13 versions in all: under --history
+  struct Outcome {
+    bool rollback = false;
+    grpc::Status status;
+    pb::SnapshotInfo snapshot;
+  };
+  std::vector<std::vector<Outcome>> outcomes(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t, &outcomes] {
+      for (int i = 0; i < kCallsPerThread; ++i) {
+        Outcome outcome;
+        outcome.rollback = (t + i) % 2 == 1;
+        if (outcome.rollback) {
+          pb::RollbackRequest request;
+          request.set_version(1);
+          pb::RollbackResponse response;
+          grpc::ClientContext context;
+          SetDeadline(&context, absl::Seconds(20));
+          outcome.status = admin_->Rollback(&context, request, &response);
+          outcome.snapshot = response.snapshot();
+        } else {
+          pb::ApplySnapshotResponse response;
+          outcome.status = Apply(*admin_, TestCluster({80, 81}), false,
+                                 &response, absl::StrCat("t", t, "-", i));
+          outcome.snapshot = response.snapshot();
+        }
+        outcomes[t].push_back(std::move(outcome));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  std::set<uint64_t> versions;
+  for (int t = 0; t < kThreads; ++t) {
+    uint64_t previous = 1;
+    for (int i = 0; i < kCallsPerThread; ++i) {
+      const Outcome& outcome = outcomes[t][i];
+      SCOPED_TRACE(absl::StrCat("thread ", t, " call ", i));
+      ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+      EXPECT_GT(outcome.snapshot.version(), previous);
+      previous = outcome.snapshot.version();
+      versions.insert(outcome.snapshot.version());
+      if (outcome.rollback) {
+        EXPECT_EQ(outcome.snapshot.content_hash(), v1_hash);
+      } else {
+        EXPECT_NE(outcome.snapshot.content_hash(), v1_hash);
+        EXPECT_THAT(outcome.snapshot.source(),
+                    HasSubstr(absl::StrCat("t", t, "-", i)));
+      }
+    }
+  }
+  constexpr uint64_t kLast = 1 + kThreads * kCallsPerThread;
+  ASSERT_EQ(versions.size(), static_cast<size_t>(kThreads * kCallsPerThread));
+  EXPECT_EQ(*versions.begin(), 2u);
+  EXPECT_EQ(*versions.rbegin(), kLast);
+  EXPECT_EQ(LiveVersion(*data_), kLast);
 }
 
 }  // namespace
