@@ -7,9 +7,9 @@
 #include "google/protobuf/arena.h"
 #include "grpc/slice.h"
 #include "grpcpp/impl/codegen/proto_utils.h"  // SerializationTraits
-#include "grpcpp/support/proto_buffer_reader.h"
 #include "netpol/v1/decision.pb.h"
 #include "server/proto_convert.h"
+#include "server/request_field_budget.h"
 
 namespace netpol::server {
 namespace {
@@ -62,12 +62,10 @@ grpc::ByteBuffer CompactResponse(uint64_t snapshot_version,
 
 // Any request, through protobuf messages on an Arena whose first block is
 // on the stack: one allocation-free call for small friendly batches, no
-// per-message frees for large ones. Parses `whole` when the request is
-// already in one piece, else its slices.
+// per-message frees for large ones.
 grpc::Status AnswerWithProtobuf(const SnapshotStore& store,
                                 const BatchLimits& limits,
-                                const std::string_view* whole,
-                                const grpc::ByteBuffer& request,
+                                std::string_view request,
                                 grpc::ByteBuffer* response,
                                 DecisionTally* tally) {
   alignas(8) char initial_block[4096];
@@ -78,16 +76,8 @@ grpc::Status AnswerWithProtobuf(const SnapshotStore& store,
   auto* message =
       google::protobuf::Arena::CreateMessage<v1::CheckConnectionRequest>(
           &arena);
-  bool parsed;
-  if (whole != nullptr) {
-    parsed =
-        message->ParseFromArray(whole->data(), static_cast<int>(whole->size()));
-  } else {
-    grpc::ByteBuffer shared(request);  // the same slices, referenced
-    grpc::ProtoBufferReader reader(&shared);
-    parsed = message->ParseFromZeroCopyStream(&reader);
-  }
-  if (!parsed) {
+  if (!message->ParseFromArray(request.data(),
+                               static_cast<int>(request.size()))) {
     return grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
         "the request is not a serialized netpol.v1.CheckConnectionRequest");
@@ -129,21 +119,21 @@ grpc::Status BatchAnswerer::Decide(const SnapshotStore& store,
   response->Clear();
   slices_.clear();
   if (request.Valid() && !request.Dump(&slices_).ok()) slices_.clear();
-  // A friendly connection first: protobuf's request, read in place.
-  const bool friendly = !slices_.empty() && slices_[0].size() > 0 &&
-                        slices_[0].begin()[0] == kConnectionsKey;
+  // Both readers and the field count want the request in one piece.
   std::string_view whole;
-  bool in_one_piece = true;
   if (slices_.size() == 1) {
     whole = View(slices_[0]);
   } else if (slices_.size() > 1) {
-    in_one_piece = !friendly;
-    if (in_one_piece) {
-      flat_.clear();
-      for (const grpc::Slice& slice : slices_) flat_.append(View(slice));
-      whole = flat_;
-    }
+    flat_.clear();
+    for (const grpc::Slice& slice : slices_) flat_.append(View(slice));
+    whole = flat_;
   }
+  if (absl::Status budget = CheckRequestFieldBudget(whole, limits.max_batch);
+      !budget.ok()) {
+    return ToGrpcStatus(budget);
+  }
+  // A friendly connection first: protobuf's request.
+  const bool friendly = !whole.empty() && whole[0] == kConnectionsKey;
   if (!friendly && reader_.Read(whole)) {
     const absl::StatusOr<uint64_t> version =
         EvaluateCompactBatch(store, reader_.snapshot_version(),
@@ -152,8 +142,7 @@ grpc::Status BatchAnswerer::Decide(const SnapshotStore& store,
     *response = CompactResponse(*version, verdicts_);
     return grpc::Status::OK;
   }
-  return AnswerWithProtobuf(store, limits, in_one_piece ? &whole : nullptr,
-                            request, response, tally);
+  return AnswerWithProtobuf(store, limits, whole, response, tally);
 }
 
 }  // namespace netpol::server

@@ -7,6 +7,7 @@
 // high-rate form — is read by CompactRequestReader and its response
 // written directly; any other request is parsed by protobuf and answered
 // by EvaluateBatch. Both give the same bytes and status for a request.
+// Before either, the request's fields are counted (request_field_budget.h).
 
 #include <cstddef>
 #include <string>
@@ -28,7 +29,9 @@ namespace netpol::server {
 class BatchAnswerer {
  public:
   // Replaces `response` on OK. Errors are EvaluateBatch's, and
-  // INVALID_ARGUMENT for bytes that are not a CheckConnectionRequest.
+  // INVALID_ARGUMENT for bytes that are not a CheckConnectionRequest or
+  // that hold more fields than CheckRequestFieldBudget allows (refused
+  // before either parser allocates).
   // Keeps no reference to `request`, and at most kKeptBytes per buffer.
   grpc::Status Answer(const SnapshotStore& store, const BatchLimits& limits,
                       const grpc::ByteBuffer& request,
@@ -44,7 +47,7 @@ class BatchAnswerer {
                       grpc::ByteBuffer* response, DecisionTally* tally);
 
   std::vector<grpc::Slice> slices_;  // the request's, referenced
-  std::string flat_;  // a compact request that arrived in several slices
+  std::string flat_;                 // a request that arrived in several slices
   CompactRequestReader reader_;
   std::string verdicts_;
 };

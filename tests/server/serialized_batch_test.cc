@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/snapshot_store.h"
+#include "gmock/gmock.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/slice.h"
 #include "gtest/gtest.h"
@@ -194,6 +195,28 @@ TEST_F(SerializedBatchTest, ErrorsAsEvaluateBatch) {
   ExpectSameAsEvaluateBatch(request.SerializeAsString());
   ExpectSameAsEvaluateBatch(std::string("\x22\x05\x08", 3));  // truncated
   ExpectSameAsEvaluateBatch(std::string("\x0a\x05\x08", 3));
+}
+
+// Empty compact blocks cost 2 bytes each on the wire and tens of bytes
+// parsed: their count is refused before either parser runs, although they
+// hold no connection for --max-batch to count.
+TEST_F(SerializedBatchTest, TooManyFieldsAreRefusedBeforeParsing) {
+  std::string empty_blocks;
+  for (int i = 0; i < 1000000; ++i) empty_blocks += std::string("\x22\x00", 2);
+  for (int pieces : {1, 3}) {
+    grpc::ByteBuffer response;
+    DecisionTally tally;
+    const grpc::Status status = answerer_.Answer(
+        store_, BatchLimits{}, Sliced(empty_blocks, pieces, random_), &response,
+        &tally);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(),
+                ::testing::HasSubstr("more than 10016 top-level fields"));
+    EXPECT_EQ(tally.batch_size, 0u);
+  }
+  v1::CheckConnectionRequest usual;
+  AddV4Block(&usual);
+  ExpectSameAsEvaluateBatch(usual.SerializeAsString());
 }
 
 // A request past BatchAnswerer::kKeptBytes (an unknown field of 3 MiB,
