@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.pb.h"
 
 namespace netpol::server {
@@ -20,6 +21,14 @@ void SetError(grpc::StatusCode code, std::string message,
   reflection::ErrorResponse* error = response->mutable_error_response();
   error->set_error_code(static_cast<int32_t>(code));
   error->set_error_message(std::move(message));
+}
+
+// `name` in quotes, cut to 256 bytes: the data listener takes requests of
+// up to --max-receive-bytes, and an error need not echo all of one.
+std::string Quoted(absl::string_view name) {
+  constexpr size_t kMaxQuoted = 256;
+  if (name.size() <= kMaxQuoted) return absl::StrCat("\"", name, "\"");
+  return absl::StrCat("\"", name.substr(0, kMaxQuoted), "...\"");
 }
 
 void AppendFile(const FileDescriptor& file,
@@ -70,7 +79,7 @@ void AnswerReflectionRequest(const DescriptorPool& pool,
       if (file == nullptr) {
         SetError(
             grpc::StatusCode::NOT_FOUND,
-            absl::StrCat("no file named \"", request.file_by_filename(), "\""),
+            absl::StrCat("no file named ", Quoted(request.file_by_filename())),
             response);
         return;
       }
@@ -82,8 +91,8 @@ void AnswerReflectionRequest(const DescriptorPool& pool,
           pool.FindFileContainingSymbol(request.file_containing_symbol());
       if (file == nullptr) {
         SetError(grpc::StatusCode::NOT_FOUND,
-                 absl::StrCat("no symbol named \"",
-                              request.file_containing_symbol(), "\""),
+                 absl::StrCat("no symbol named ",
+                              Quoted(request.file_containing_symbol())),
                  response);
         return;
       }
@@ -103,7 +112,7 @@ void AnswerReflectionRequest(const DescriptorPool& pool,
         SetError(
             grpc::StatusCode::NOT_FOUND,
             absl::StrCat("no extension ", wanted.extension_number(),
-                         " of message type \"", wanted.containing_type(), "\""),
+                         " of message type ", Quoted(wanted.containing_type())),
             response);
         return;
       }
@@ -115,8 +124,8 @@ void AnswerReflectionRequest(const DescriptorPool& pool,
           pool.FindMessageTypeByName(request.all_extension_numbers_of_type());
       if (type == nullptr) {
         SetError(grpc::StatusCode::NOT_FOUND,
-                 absl::StrCat("no message type named \"",
-                              request.all_extension_numbers_of_type(), "\""),
+                 absl::StrCat("no message type named ",
+                              Quoted(request.all_extension_numbers_of_type())),
                  response);
         return;
       }

@@ -46,42 +46,56 @@ const char* ReadVarint(const char* p, const char* end, int max_bytes,
   return nullptr;
 }
 
-enum class Outcome { kWithin, kTooManyTopLevel, kTooManyInEntry, kMalformed };
+enum class Outcome {
+  kWithin,
+  kTooManyTopLevel,
+  kTooManyInEntry,
+  kTooManyPorts,
+  kMalformed
+};
+
+// What the count carries across messages.
+struct Tally {
+  size_t port_bytes = 0;      // of port_protocols, packed or not
+  size_t max_port_bytes = 0;  // beyond it: kTooManyPorts
+  uint32_t entry = 0;  // the request field whose entry went over its budget
+};
 
 // Counts the fields of `bytes`, a `schema` message, against `*remaining`,
 // and those of its known message fields: a request's entries (connections,
 // compact blocks) against kEntryFieldBudget each, anything deeper against
-// its entry's. Tags inside unknown groups count as fields. `*entry` is
-// set to the number of the request field whose entry went over.
+// its entry's. Tags inside unknown groups count as fields; end-group tags
+// do not, so every field counted takes 2 bytes at least.
 Outcome CountFields(std::string_view bytes, Schema schema, size_t* remaining,
-                    uint32_t* entry) {
+                    Tally* tally) {
   const char* p = bytes.data();
   const char* const end = p + bytes.size();
   std::vector<uint32_t> open_groups;
   while (p < end) {
-    uint64_t tag;
-    // Tags are 32-bit: at most 5 bytes.
-    p = ReadVarint(p, end, 5, &tag);
-    if (p == nullptr || tag > UINT32_MAX || (tag >> 3) == 0) {
-      return Outcome::kMalformed;
-    }
-    const uint32_t number = static_cast<uint32_t>(tag >> 3);
-    const uint32_t wire_type = static_cast<uint32_t>(tag & 7);
-    // Unpacked port_protocols parse to 4 bytes each: not counted.
-    const bool counted = !(schema == Schema::kCompact && number == 4 &&
-                           wire_type == 0 && open_groups.empty());
-    if (counted) {
+    const char* const field_start = p;
+    uint64_t value;
+    // Tags take at most 5 bytes; protobuf keeps their low 32 bits.
+    p = ReadVarint(p, end, 5, &value);
+    if (p == nullptr) return Outcome::kMalformed;
+    const uint32_t tag = static_cast<uint32_t>(value);
+    if ((tag >> 3) == 0) return Outcome::kMalformed;
+    const uint32_t number = tag >> 3;
+    const uint32_t wire_type = tag & 7;
+    // port_protocols are bounded by their bytes instead.
+    const bool ports =
+        schema == Schema::kCompact && number == 4 && open_groups.empty();
+    if (!ports && wire_type != 4) {
       if (*remaining == 0) {
         return schema == Schema::kRequest ? Outcome::kTooManyTopLevel
                                           : Outcome::kTooManyInEntry;
       }
       --*remaining;
     }
-    uint64_t value;
     switch (wire_type) {
       case 0:
         p = ReadVarint(p, end, 10, &value);
         if (p == nullptr) return Outcome::kMalformed;
+        if (ports) tally->port_bytes += static_cast<size_t>(p - field_start);
         break;
       case 1:
       case 5: {
@@ -98,6 +112,7 @@ Outcome CountFields(std::string_view bytes, Schema schema, size_t* remaining,
         }
         const std::string_view payload(p, static_cast<size_t>(value));
         p += value;
+        if (ports) tally->port_bytes += payload.size();
         Schema nested;
         if (!open_groups.empty() || !NestedSchema(schema, number, &nested)) {
           break;
@@ -110,9 +125,9 @@ Outcome CountFields(std::string_view bytes, Schema schema, size_t* remaining,
           if (payload.size() / 2 <= entry_budget) break;
           budget = &entry_budget;
         }
-        const Outcome inner = CountFields(payload, nested, budget, entry);
+        const Outcome inner = CountFields(payload, nested, budget, tally);
         if (inner == Outcome::kTooManyInEntry && schema == Schema::kRequest) {
-          *entry = number;
+          tally->entry = number;
         }
         if (inner != Outcome::kWithin) return inner;
         break;
@@ -129,6 +144,9 @@ Outcome CountFields(std::string_view bytes, Schema schema, size_t* remaining,
       default:
         return Outcome::kMalformed;
     }
+    if (tally->port_bytes > tally->max_port_bytes) {
+      return Outcome::kTooManyPorts;
+    }
   }
   return open_groups.empty() ? Outcome::kWithin : Outcome::kMalformed;
 }
@@ -140,8 +158,9 @@ absl::Status CheckRequestFieldBudget(std::string_view request,
   const size_t top_level_budget = max_batch + kTopLevelFieldSlack;
   if (request.size() / 2 <= top_level_budget) return absl::OkStatus();
   size_t remaining = top_level_budget;
-  uint32_t entry = 0;
-  switch (CountFields(request, Schema::kRequest, &remaining, &entry)) {
+  Tally tally;
+  tally.max_port_bytes = kPortBytesPerConnection * max_batch;
+  switch (CountFields(request, Schema::kRequest, &remaining, &tally)) {
     case Outcome::kWithin:
       return absl::OkStatus();
     case Outcome::kTooManyTopLevel:
@@ -152,9 +171,14 @@ absl::Status CheckRequestFieldBudget(std::string_view request,
           max_batch, " connections"));
     case Outcome::kTooManyInEntry:
       return absl::InvalidArgumentError(
-          absl::StrCat("a ", entry == 1 ? "connection" : "compact block",
+          absl::StrCat("a ", tally.entry == 1 ? "connection" : "compact block",
                        " of the request has more than ", kEntryFieldBudget,
-                       " fields in all; a well-formed one has at most 8"));
+                       " fields in all; a well-formed one has at most 10"));
+    case Outcome::kTooManyPorts:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the compact blocks' port_protocols take more than ",
+          tally.max_port_bytes, " bytes, ", kPortBytesPerConnection,
+          " for each of at most --max-batch=", max_batch, " connections"));
     case Outcome::kMalformed:
       break;
   }

@@ -40,9 +40,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "core/snapshot_store.h"
+#include "grpc/health/v1/health.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "netpol/v1/decision.grpc.pb.h"
@@ -61,7 +62,8 @@ ABSL_FLAG(std::string, listen, "0.0.0.0:50051",
           "HOST:PORT of the data plane (netpol.v1.PolicyDecisionPoint, "
           "grpc.health.v1.Health, reflection). Port 0 picks a free port.");
 ABSL_FLAG(std::string, admin_listen, "127.0.0.1:50052",
-          "HOST:PORT of the admin service (netpol.v1.SnapshotAdmin), a "
+          "HOST:PORT of the admin service (netpol.v1.SnapshotAdmin, with "
+          "health and reflection), a "
           "separate server that never shares the data-plane listener; keep "
           "it on loopback unless access to it is controlled. Must not use "
           "the --listen port.");
@@ -307,8 +309,14 @@ void Configure(const Config& config, grpc::ServerBuilder& builder) {
 }
 
 // What reflection lists on a server: `service`, health and reflection.
+// Health's name comes from its descriptor, which also links the
+// descriptor in, for reflection to describe it.
 std::vector<std::string> ServicesBeside(const char* service) {
-  return {service, "grpc.health.v1.Health",
+  return {service,
+          grpc::health::v1::HealthCheckRequest::descriptor()
+              ->file()
+              ->service(0)
+              ->full_name(),
           reflection::ServerReflection::service_full_name()};
 }
 

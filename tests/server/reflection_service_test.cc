@@ -187,6 +187,15 @@ TEST(ReflectionServiceTest, WhatDoesNotExistIsNotFound) {
   }
 }
 
+TEST(ReflectionServiceTest, ErrorsQuoteAtMost256BytesOfTheName) {
+  absl::flat_hash_set<std::string> sent;
+  Request request;
+  request.set_file_containing_symbol(std::string(100000, 'x'));
+  const Response response = Answer(request, &sent);
+  EXPECT_EQ(response.error_response().error_message(),
+            "no symbol named \"" + std::string(256, 'x') + "...\"");
+}
+
 TEST(ReflectionServiceTest, EmptyRequestIsInvalid) {
   absl::flat_hash_set<std::string> sent;
   const Response response = Answer(Request(), &sent);

@@ -95,13 +95,31 @@ TEST(RequestFieldBudgetTest, EachEntryHasABudgetForEverythingInIt) {
               HasSubstr("a compact block of the request has more than 64"));
 }
 
-TEST(RequestFieldBudgetTest, UnpackedPortsAreNotCounted) {
-  Wire block;
-  block.VarintField(1, 4);
-  for (int i = 0; i < 5000; ++i) block.VarintField(4, 80 | 6 << 16);
-  EXPECT_TRUE(CheckRequestFieldBudget(
-                  Wire().BytesField(4, block.bytes()).bytes(), kMaxBatch)
-                  .ok());
+// port_protocols count by their bytes, in all blocks together, packed or
+// not: 11 per connection --max-batch allows.
+TEST(RequestFieldBudgetTest, PortProtocolsCountByTheirBytes) {
+  const size_t limit = kPortBytesPerConnection * kMaxBatch;  // 1,100
+  const auto unpacked = [](size_t values) {                  // 4 bytes each
+    Wire block;
+    block.VarintField(1, 4);
+    for (size_t i = 0; i < values; ++i) block.VarintField(4, 80 | 6 << 16);
+    return Wire().BytesField(4, block.bytes()).bytes();
+  };
+  EXPECT_TRUE(CheckRequestFieldBudget(unpacked(limit / 4), kMaxBatch).ok());
+  EXPECT_THAT(
+      CheckRequestFieldBudget(unpacked(limit / 4 + 1), kMaxBatch).message(),
+      HasSubstr("port_protocols take more than 1100 bytes"));
+
+  // One packed flood: 1-byte values, each 4 bytes parsed.
+  const std::string flood =
+      Wire()
+          .BytesField(4, Wire()
+                             .VarintField(1, 4)
+                             .BytesField(4, std::string(limit + 1, '\x01'))
+                             .bytes())
+          .bytes();
+  EXPECT_THAT(CheckRequestFieldBudget(flood, kMaxBatch).message(),
+              HasSubstr("port_protocols take more than 1100 bytes"));
 }
 
 TEST(RequestFieldBudgetTest, GroupsCountTheirTags) {
@@ -116,6 +134,62 @@ TEST(RequestFieldBudgetTest, GroupsCountTheirTags) {
       Wire().Key(15, 3).Raw(Repeat(kUnknown, 80)).Key(14, 4).bytes();
   EXPECT_THAT(CheckRequestFieldBudget(mismatched, kMaxBatch).message(),
               HasSubstr("not a serialized"));
+}
+
+// Protobuf keeps the low 32 bits of a 5-byte tag, whatever its fifth
+// byte: such a field must count as one, not as malformed bytes.
+TEST(RequestFieldBudgetTest, FiveByteTagsAsProtobufReadsThem) {
+  const std::string filler = Repeat(kUnknown, 100);
+  int accepted = 0;
+  for (int fifth = 0; fifth < 0x80; ++fifth) {
+    std::string tag = {'\x88', '\x80', '\x80', '\x80',
+                       static_cast<char>(fifth)};
+    const std::string bytes = filler + tag + std::string("\x01", 1);
+    v1::CheckConnectionRequest parsed;
+    if (!parsed.ParseFromString(bytes)) continue;
+    ++accepted;
+    EXPECT_TRUE(CheckRequestFieldBudget(bytes, kMaxBatch).ok()) << fifth;
+  }
+  EXPECT_GT(accepted, 16);  // more than the tags that fit in 32 bits
+}
+
+// Damage of the kinds random flips rarely make, at the top level and deep
+// in a connection long enough to be read: the scan calls each malformed,
+// and protobuf refuses each too.
+TEST(RequestFieldBudgetTest, StructuredDamageIsMalformedForBoth) {
+  const std::string filler = Repeat(kUnknown, 100);
+  const std::string name(150, 'n');
+  // A connection whose source pod ends with `tail` inside the PodRef.
+  const auto deep = [&](const std::string& tail) {
+    const std::string pod = Wire().BytesField(2, name).Raw(tail).bytes();
+    const std::string source = Wire().BytesField(2, pod).bytes();
+    return Wire().BytesField(1, Wire().BytesField(1, source).bytes()).bytes();
+  };
+  const std::string eleven_byte_varint =
+      Wire().Key(9, 0).Raw(std::string(10, '\x80') + '\x01').bytes();
+  const std::string wire_type_6 = Wire().Key(9, 6).Raw("\x01").bytes();
+  const std::string wire_type_7 = Wire().Key(9, 7).Raw("\x01").bytes();
+  const std::string stray_end = Wire().Key(9, 4).bytes();
+  const std::string open_group = Wire().Key(9, 3).VarintField(1, 1).bytes();
+  const std::string long_length =
+      Wire().Key(9, 2).Raw("\xff\xff\xff\xff\x0f").bytes();
+  for (const std::string& damage :
+       {eleven_byte_varint, wire_type_6, wire_type_7, stray_end, open_group,
+        long_length}) {
+    for (const std::string& bytes : {filler + damage, filler + deep(damage)}) {
+      v1::CheckConnectionRequest parsed;
+      EXPECT_FALSE(parsed.ParseFromString(bytes));
+      EXPECT_THAT(CheckRequestFieldBudget(bytes, kMaxBatch).message(),
+                  HasSubstr("not a serialized"));
+    }
+  }
+  // Inside an unknown group a connection is only bytes, to protobuf and to
+  // the scan: the stray end-group in it is not read by either.
+  const std::string in_group = filler + Wire().Key(9, 3).bytes() +
+                               deep(stray_end) + Wire().Key(9, 4).bytes();
+  v1::CheckConnectionRequest parsed;
+  EXPECT_TRUE(parsed.ParseFromString(in_group));
+  EXPECT_TRUE(CheckRequestFieldBudget(in_group, kMaxBatch).ok());
 }
 
 // Real requests of the largest size allowed pass with room to spare.
@@ -158,15 +232,17 @@ TEST(RequestFieldBudgetTest, MalformedOnlyWhenProtobufRefusesToo) {
     v1::CheckConnectionRequest request;
     for (int i = 0; i < 1 + static_cast<int>(random() % 6); ++i) {
       v1::Connection* c = request.add_connections();
+      // Some connections long enough for their fields to be counted.
       c->mutable_source()->mutable_pod()->set_name(
-          std::string(random() % 80, 'n'));
+          std::string(random() % 200, 'n'));
       c->mutable_destination()->set_ip("10.0.0.1");
       c->set_port(static_cast<uint32_t>(random() % 70000));
     }
     v1::CompactConnections* block = request.add_compact();
     block->set_family(4);
-    for (int i = 0; i < static_cast<int>(random() % 50); ++i) {
-      block->add_port_protocols(static_cast<uint32_t>(random()));
+    // 1-byte values, under the port budget of max_batch 2 (22 bytes).
+    for (int i = 0; i < static_cast<int>(random() % 8); ++i) {
+      block->add_port_protocols(static_cast<uint32_t>(random() % 128));
     }
     block->set_sources(std::string(4 * (random() % 50), 's'));
     std::string bytes = request.SerializeAsString() +

@@ -80,14 +80,19 @@ TEST(ReflectionTest, DescribesCheckConnectionLikeGrpcurlNeeds) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start({});
   ASSERT_TRUE(server.ok()) << server.status();
-  std::vector<reflection::ServerReflectionRequest> requests(2);
+  std::vector<reflection::ServerReflectionRequest> requests(3);
   requests[0].set_file_containing_symbol("netpol.v1.PolicyDecisionPoint");
   requests[1].set_file_containing_symbol("netpol.v1.Missing");
+  // gRPC serves health from messages that leave no descriptor; the
+  // server links one so that every service listed can be described.
+  requests[2].set_file_containing_symbol("grpc.health.v1.Health");
   const std::vector<reflection::ServerReflectionResponse> responses =
       Ask((*server)->data_address(), requests);
-  ASSERT_EQ(responses.size(), 2u);
+  ASSERT_EQ(responses.size(), 3u);
   EXPECT_EQ(responses[1].error_response().error_code(),
             static_cast<int>(grpc::StatusCode::NOT_FOUND));
+  ASSERT_TRUE(responses[2].has_file_descriptor_response())
+      << responses[2].error_response().error_message();
 
   // Build the files in dependency order, as a client does.
   std::vector<google::protobuf::FileDescriptorProto> files;
