@@ -81,9 +81,11 @@ Outcome CountFields(std::string_view bytes, Schema schema, size_t* remaining,
     if ((tag >> 3) == 0) return Outcome::kMalformed;
     const uint32_t number = tag >> 3;
     const uint32_t wire_type = tag & 7;
-    // port_protocols are bounded by their bytes instead.
-    const bool ports =
-        schema == Schema::kCompact && number == 4 && open_groups.empty();
+    // port_protocols, packed or not, are bounded by their bytes instead;
+    // with another wire type, field 4 is an unknown field like any other.
+    const bool ports = schema == Schema::kCompact && number == 4 &&
+                       (wire_type == 0 || wire_type == 2) &&
+                       open_groups.empty();
     if (!ports && wire_type != 4) {
       if (*remaining == 0) {
         return schema == Schema::kRequest ? Outcome::kTooManyTopLevel

@@ -110,6 +110,16 @@ TEST(RequestFieldBudgetTest, PortProtocolsCountByTheirBytes) {
       CheckRequestFieldBudget(unpacked(limit / 4 + 1), kMaxBatch).message(),
       HasSubstr("port_protocols take more than 1100 bytes"));
 
+  // Field 4 as fixed32 is no port: an unknown field, counted as one.
+  Wire fixed;
+  fixed.VarintField(1, 4);
+  for (size_t i = 0; i < kEntryFieldBudget; ++i) fixed.Key(4, 5).Raw("abcd");
+  EXPECT_THAT(
+      CheckRequestFieldBudget(Wire().BytesField(4, fixed.bytes()).bytes(),
+                              kMaxBatch)
+          .message(),
+      HasSubstr("a compact block of the request has more than 64 fields"));
+
   // One packed flood: 1-byte values, each 4 bytes parsed.
   const std::string flood =
       Wire()
