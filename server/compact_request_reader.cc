@@ -4,76 +4,18 @@
 #include <cstring>
 
 #include "absl/base/optimization.h"
+#include "server/wire_format.h"
 
 namespace netpol::server {
 namespace {
 
-// Wire types of the protobuf encoding.
-constexpr uint32_t kVarint = 0, kFixed64 = 1, kLengthDelimited = 2,
-                   kFixed32 = 5;
-
-// Reads a varint of at most `max_bytes` bytes into *value, as protobuf's
-// parser does: up to 10 bytes, bits past the 64th dropped. Null when it is
-// truncated or longer.
-const uint8_t* ReadVarint(const uint8_t* p, const uint8_t* end, uint64_t* value,
-                          int max_bytes = 10) {
-  uint64_t result = 0;
-  for (int i = 0; i < max_bytes; ++i) {
-    if (p == end) return nullptr;
-    const uint8_t byte = *p++;
-    result |= uint64_t{byte & 0x7fu} << (7 * i);
-    if (byte < 0x80) {
-      *value = result;
-      return p;
-    }
-  }
-  return nullptr;
-}
-
-// A field's key. Tags and lengths longer than 5 bytes, which protobuf
-// rejects, are rejected here too.
-struct Key {
-  uint32_t field;
-  uint32_t wire_type;
-};
-const uint8_t* ReadKey(const uint8_t* p, const uint8_t* end, Key* key) {
-  uint64_t tag;
-  p = ReadVarint(p, end, &tag, 5);
-  if (p == nullptr || tag > UINT32_MAX || (tag >> 3) == 0) return nullptr;
-  *key = {static_cast<uint32_t>(tag >> 3), static_cast<uint32_t>(tag & 7)};
-  return p;
-}
-
-// The payload of a length-delimited field: [*begin, returned pointer).
-const uint8_t* ReadLength(const uint8_t* p, const uint8_t* end,
-                          const uint8_t** begin) {
-  uint64_t length;
-  p = ReadVarint(p, end, &length, 5);
-  if (p == nullptr || length > static_cast<uint64_t>(end - p)) return nullptr;
-  *begin = p;
-  return p + length;
-}
-
-// Skips an unknown field's value. Groups (deprecated) are not read.
-const uint8_t* SkipValue(const uint8_t* p, const uint8_t* end,
-                         uint32_t wire_type) {
-  switch (wire_type) {
-    case kVarint: {
-      uint64_t ignored;
-      return ReadVarint(p, end, &ignored);
-    }
-    case kFixed64:
-      return end - p >= 8 ? p + 8 : nullptr;
-    case kLengthDelimited: {
-      const uint8_t* ignored;
-      return ReadLength(p, end, &ignored);
-    }
-    case kFixed32:
-      return end - p >= 4 ? p + 4 : nullptr;
-    default:
-      return nullptr;
-  }
-}
+using wire::Key;
+using wire::kLengthDelimited;
+using wire::kVarint;
+using wire::ReadKey;
+using wire::ReadLength;
+using wire::ReadVarint;
+using wire::SkipValue;
 
 std::string_view View(const uint8_t* begin, const uint8_t* end) {
   return {reinterpret_cast<const char*>(begin),

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/wire_format.h"
 
 namespace netpol::server {
 namespace {
@@ -30,22 +31,6 @@ bool NestedSchema(Schema schema, uint32_t number, Schema* nested) {
   return false;
 }
 
-// Reads a varint of at most `max_bytes` bytes, the last of which must end
-// it, as protobuf's parser requires; null when it cannot.
-const char* ReadVarint(const char* p, const char* end, int max_bytes,
-                       uint64_t* value) {
-  uint64_t result = 0;
-  for (int i = 0; i < max_bytes && p < end; ++i) {
-    const uint8_t byte = static_cast<uint8_t>(*p++);
-    result |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
-    if (byte < 0x80) {
-      *value = result;
-      return p;
-    }
-  }
-  return nullptr;
-}
-
 enum class Outcome {
   kWithin,
   kTooManyTopLevel,
@@ -61,62 +46,50 @@ struct Tally {
   uint32_t entry = 0;  // the request field whose entry went over its budget
 };
 
-// Counts the fields of `bytes`, a `schema` message, against `*remaining`,
+// Counts the fields of [p, end), a `schema` message, against `*remaining`,
 // and those of its known message fields: a request's entries (connections,
 // compact blocks) against kEntryFieldBudget each, anything deeper against
 // its entry's. Tags inside unknown groups count as fields; end-group tags
 // do not, so every field counted takes 2 bytes at least.
-Outcome CountFields(std::string_view bytes, Schema schema, size_t* remaining,
-                    Tally* tally) {
-  const char* p = bytes.data();
-  const char* const end = p + bytes.size();
+Outcome CountFields(const uint8_t* p, const uint8_t* end, Schema schema,
+                    size_t* remaining, Tally* tally) {
   std::vector<uint32_t> open_groups;
   while (p < end) {
-    const char* const field_start = p;
-    uint64_t value;
-    // Tags take at most 5 bytes; protobuf keeps their low 32 bits.
-    p = ReadVarint(p, end, 5, &value);
+    const uint8_t* const field_start = p;
+    wire::Key key;
+    p = wire::ReadKey(p, end, &key);
     if (p == nullptr) return Outcome::kMalformed;
-    const uint32_t tag = static_cast<uint32_t>(value);
-    if ((tag >> 3) == 0) return Outcome::kMalformed;
-    const uint32_t number = tag >> 3;
-    const uint32_t wire_type = tag & 7;
     // port_protocols, packed or not, are bounded by their bytes instead;
     // with another wire type, field 4 is an unknown field like any other.
-    const bool ports = schema == Schema::kCompact && number == 4 &&
-                       (wire_type == 0 || wire_type == 2) &&
+    const bool ports = schema == Schema::kCompact && key.field == 4 &&
+                       (key.wire_type == wire::kVarint ||
+                        key.wire_type == wire::kLengthDelimited) &&
                        open_groups.empty();
-    if (!ports && wire_type != 4) {
+    if (!ports && key.wire_type != wire::kEndGroup) {
       if (*remaining == 0) {
         return schema == Schema::kRequest ? Outcome::kTooManyTopLevel
                                           : Outcome::kTooManyInEntry;
       }
       --*remaining;
     }
-    switch (wire_type) {
-      case 0:
-        p = ReadVarint(p, end, 10, &value);
-        if (p == nullptr) return Outcome::kMalformed;
-        if (ports) tally->port_bytes += static_cast<size_t>(p - field_start);
+    switch (key.wire_type) {
+      case wire::kStartGroup:
+        open_groups.push_back(key.field);
         break;
-      case 1:
-      case 5: {
-        const size_t size = wire_type == 1 ? 8 : 4;
-        if (static_cast<size_t>(end - p) < size) return Outcome::kMalformed;
-        p += size;
-        break;
-      }
-      case 2: {
-        // Lengths are below 2 GiB: at most 5 bytes.
-        p = ReadVarint(p, end, 5, &value);
-        if (p == nullptr || value > static_cast<uint64_t>(end - p)) {
+      case wire::kEndGroup:
+        if (open_groups.empty() || open_groups.back() != key.field) {
           return Outcome::kMalformed;
         }
-        const std::string_view payload(p, static_cast<size_t>(value));
-        p += value;
-        if (ports) tally->port_bytes += payload.size();
+        open_groups.pop_back();
+        break;
+      case wire::kLengthDelimited: {
+        const uint8_t* payload;
+        p = wire::ReadLength(p, end, &payload);
+        if (p == nullptr) return Outcome::kMalformed;
+        const size_t size = static_cast<size_t>(p - payload);
+        if (ports) tally->port_bytes += size;
         Schema nested;
-        if (!open_groups.empty() || !NestedSchema(schema, number, &nested)) {
+        if (!open_groups.empty() || !NestedSchema(schema, key.field, &nested)) {
           break;
         }
         size_t entry_budget = kEntryFieldBudget;
@@ -124,27 +97,20 @@ Outcome CountFields(std::string_view bytes, Schema schema, size_t* remaining,
         if (schema == Schema::kRequest) {
           // Every field takes 2 bytes at least: an entry this short
           // cannot go over its budget, and needs no count.
-          if (payload.size() / 2 <= entry_budget) break;
+          if (size / 2 <= entry_budget) break;
           budget = &entry_budget;
         }
-        const Outcome inner = CountFields(payload, nested, budget, tally);
+        const Outcome inner = CountFields(payload, p, nested, budget, tally);
         if (inner == Outcome::kTooManyInEntry && schema == Schema::kRequest) {
-          tally->entry = number;
+          tally->entry = key.field;
         }
         if (inner != Outcome::kWithin) return inner;
         break;
       }
-      case 3:
-        open_groups.push_back(number);
-        break;
-      case 4:
-        if (open_groups.empty() || open_groups.back() != number) {
-          return Outcome::kMalformed;
-        }
-        open_groups.pop_back();
-        break;
       default:
-        return Outcome::kMalformed;
+        p = wire::SkipValue(p, end, key.wire_type);
+        if (p == nullptr) return Outcome::kMalformed;
+        if (ports) tally->port_bytes += static_cast<size_t>(p - field_start);
     }
     if (tally->port_bytes > tally->max_port_bytes) {
       return Outcome::kTooManyPorts;
@@ -162,7 +128,9 @@ absl::Status CheckRequestFieldBudget(std::string_view request,
   size_t remaining = top_level_budget;
   Tally tally;
   tally.max_port_bytes = kPortBytesPerConnection * max_batch;
-  switch (CountFields(request, Schema::kRequest, &remaining, &tally)) {
+  const auto* begin = reinterpret_cast<const uint8_t*>(request.data());
+  switch (CountFields(begin, begin + request.size(), Schema::kRequest,
+                      &remaining, &tally)) {
     case Outcome::kWithin:
       return absl::OkStatus();
     case Outcome::kTooManyTopLevel:
